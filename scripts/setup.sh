@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# setup.sh - install every Debian package that the build, the tests and the lab need.
+# Idempotent: packages already present are skipped; safe to run on every test run.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
+  libunbound-dev libevent-dev libssl-dev libboost1.81-dev libexpected-dev nlohmann-json3-dev
+  libcli11-dev libfmt-dev libpsl-dev libidn2-dev libsqlite3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libldns-dev python3-jsonschema
+  # the hermetic lab: authoritative server, recursor, signing tools, namespaces
+  nsd unbound ldnsutils knot-dnsutils dns-root-data iproute2 openssl procps
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: missing packages (${missing[*]}); run as root or install them" >&2
+  exit 2
+fi
+
+# The lab runs its own nsd and unbound inside a network namespace; stop the
+# packages from starting system-wide daemons on the host while installing.
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
+  own_policy=1
+fi
+trap '[ "$own_policy" = 1 ] && rm -f "$policy"' EXIT
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: installed ${missing[*]}"

@@ -1,0 +1,59 @@
+// mx.hpp - the mx check: where senders deliver the domain's mail (RFC 5321 §5.1, RFC 7505).
+//
+// collect_mx(resolver, domain): the MX RRset, then the A and AAAA records of every exchange at once
+//   (or of the domain itself when it has no MX: implicit MX). No connections are made here.
+// evaluate_mx(data): PURE: status, facts, details and findings from the collected answers.
+// The collected MxData is shared with the dnssec check, so nothing is looked up twice.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/domain_name.hpp"
+#include "core/report_model.hpp"
+#include "dns/answer.hpp"
+#include "dns/resolver.hpp"
+
+namespace mc::checks {
+
+struct MxEntry {
+  std::uint16_t preference = 0;
+  std::string exchange;  // canonical; "." for a null MX
+};
+
+struct MxHost {
+  std::string name;                        // canonical exchange name
+  std::vector<std::uint16_t> preferences;  // every preference it is listed with
+  dns::Answer a;
+  dns::Answer aaaa;
+  bool ip_literal = false;  // the exchange is written as an IP address
+
+  std::vector<std::string> ipv4() const;
+  std::vector<std::string> ipv6() const;
+  bool has_address() const { return a.has_data() || aaaa.has_data(); }
+  bool lookup_failed() const { return !a.is_answer() && !aaaa.is_answer(); }
+  bool is_alias() const { return !a.cname_chain.empty() || !aaaa.cname_chain.empty(); }
+  std::string canonical_name() const;
+};
+
+struct MxData {
+  std::string domain;
+  dns::Answer mx;
+  std::vector<MxEntry> entries;  // the MX records as published
+  bool implicit = false;         // no MX records: the domain itself (RFC 5321 §5.1)
+  std::vector<MxHost> hosts;     // distinct exchanges other than ".", by preference
+  double elapsed_ms = 0;         // from audit start until collected
+};
+
+boost::asio::awaitable<MxData> collect_mx(dns::Resolver& resolver, const DomainName& domain,
+                                          std::chrono::steady_clock::time_point audit_start);
+
+AreaReport evaluate_mx(const MxData& data);
+
+// derive_mx_data - entries and hosts from an MX answer (exposed for unit tests).
+void derive_mx_entries(MxData& data);
+
+}  // namespace mc::checks

@@ -1,0 +1,76 @@
+// report_model.hpp - what an audit found, independent of how it is shown.
+//
+// Checkers fill AreaReports; the audit assembles a Report; renderers (text, JSON, HTML) read it and
+// never perform a lookup. Statuses and severities are the product's contract (docs/json-schema.md).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mc {
+
+// The areas of an audit, in report order. Each later check adds its own.
+enum class Area { kMx, kDnssec, kDane, kStarttls, kMtaSts, kTlsRpt, kSpf, kDkim, kDmarc };
+
+// pass: deployed and correct; warn: deployed and working but weak; fail: broken or dangerous;
+// none: not deployed; error: could not be determined (the findings say why).
+enum class Status { kPass, kWarn, kFail, kNone, kError };
+
+// info: worth knowing; warning: weakens protection; critical: mail or its protection fails.
+enum class Severity { kInfo, kWarning, kCritical };
+
+std::string_view to_string(Area area);
+std::string_view to_string(Status status);
+std::string_view to_string(Severity severity);
+std::optional<Area> area_from_string(std::string_view text);
+
+// A finding: one catalogued observation (id from findings.cpp) about one subject.
+struct Finding {
+  std::string id;                     // stable catalogue id, e.g. "dnssec.bogus"
+  std::string subject;                // what it is about: the domain, an MX host, an RRset
+  std::string summary;                // one line, specific to this subject
+  std::vector<std::string> evidence;  // records or answers seen, as DNS presentation text
+  std::string recommendation;         // exactly what to change; record text where one can be given
+};
+
+// A human-readable key/value line for text and HTML renderers.
+struct Fact {
+  std::string label;
+  std::string value;
+};
+
+struct AreaReport {
+  Area area = Area::kMx;
+  Status status = Status::kError;
+  std::string summary;      // one line for the summary table
+  std::vector<Fact> facts;  // what was observed, for people
+  nlohmann::json details;   // what was observed, for machines (documented per area)
+  std::vector<Finding> findings;
+  double elapsed_ms = 0;  // wall time from audit start until this area was decided
+};
+
+struct ResolverSummary {
+  std::string mode;  // "recursive" or "forwarding"
+  std::vector<std::string> forwarders;
+  std::string trust_anchor;  // file the DNSSEC trust anchor came from
+};
+
+struct Report {
+  static constexpr int kSchemaVersion = 1;
+  std::string domain;          // A-label form
+  std::string domain_unicode;  // U-label form (equal to domain when not an IDN)
+  std::string generated_at;    // RFC 3339 UTC
+  std::string tool_version;
+  ResolverSummary resolver;
+  std::vector<AreaReport> areas;
+  double elapsed_ms = 0;
+
+  const AreaReport* area(Area a) const;
+  // worst - the exit-code view: true when any area failed or could not be determined.
+  bool any_failed() const;
+};
+
+}  // namespace mc

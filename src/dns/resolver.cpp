@@ -1,0 +1,290 @@
+// resolver.cpp - libunbound on the asio loop; see resolver.hpp.
+#include "dns/resolver.hpp"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <ldns/ldns.h>
+#include <unbound.h>
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cstdio>
+#include <fstream>
+
+#include "core/domain_name.hpp"
+#include "dns/wire.hpp"
+
+namespace asio = boost::asio;
+
+namespace mc::dns {
+
+struct Resolver::Pending {
+  explicit Pending(asio::any_io_executor ex) : timer(std::move(ex)) {}
+  asio::steady_timer timer;
+  bool done = false;
+  int err = 0;
+  ub_result* result = nullptr;
+};
+
+Result<void> validate_forwarder(const std::string& spec) {
+  if (spec == "system") return {};
+  std::string ip = spec;
+  if (auto at = spec.rfind('@'); at != std::string::npos) {
+    ip = spec.substr(0, at);
+    const std::string port = spec.substr(at + 1);
+    unsigned long value = 0;
+    bool ok = !port.empty() && port.size() <= 5 &&
+              port.find_first_not_of("0123456789") == std::string::npos;
+    if (ok) value = std::stoul(port);
+    if (!ok || value == 0 || value > 65535) {
+      return make_error(ErrorKind::kInvalidInput,
+                        fmt::format("resolver '{}' has an invalid port; use IP or IP@PORT, e.g. "
+                                    "127.0.0.1@5353",
+                                    spec));
+    }
+  }
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, ip.c_str(), buf) != 1 && inet_pton(AF_INET6, ip.c_str(), buf) != 1) {
+    return make_error(ErrorKind::kInvalidInput,
+                      fmt::format("resolver '{}' is not an IP address; use IP or IP@PORT (e.g. "
+                                  "9.9.9.9 or ::1@53), or 'system'",
+                                  spec));
+  }
+  return {};
+}
+
+Result<void> validate_trust_anchor_file(const std::string& path) {
+  FILE* fp = std::fopen(path.c_str(), "r");
+  if (fp == nullptr) {
+    return make_error(ErrorKind::kNotFound,
+                      fmt::format("cannot read trust anchor file '{}'; give a file of DS or DNSKEY "
+                                  "records (Debian's dns-root-data ships {})",
+                                  path, kDefaultTrustAnchor));
+  }
+  int anchors = 0;
+  int line = 0;
+  uint32_t default_ttl = 3600;
+  ldns_rdf* origin = nullptr;
+  ldns_rdf* prev = nullptr;
+  Result<void> outcome{};
+  while (!std::feof(fp)) {
+    ldns_rr* rr = nullptr;
+    ldns_status st = ldns_rr_new_frm_fp_l(&rr, fp, &default_ttl, &origin, &prev, &line);
+    if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_TTL ||
+        st == LDNS_STATUS_SYNTAX_ORIGIN || st == LDNS_STATUS_SYNTAX_INCLUDE) {
+      continue;
+    }
+    if (st != LDNS_STATUS_OK) {
+      if (std::feof(fp)) break;
+      outcome = make_error(ErrorKind::kInvalidInput,
+                           fmt::format("trust anchor file '{}' line {}: {}", path, line,
+                                       ldns_get_errorstr_by_id(st)));
+      break;
+    }
+    const auto type = ldns_rr_get_type(rr);
+    ldns_rr_free(rr);
+    if (type != LDNS_RR_TYPE_DS && type != LDNS_RR_TYPE_DNSKEY) {
+      outcome = make_error(ErrorKind::kInvalidInput,
+                           fmt::format("trust anchor file '{}' line {}: only DS and DNSKEY records "
+                                       "may appear, found {}",
+                                       path, line, type_name(static_cast<std::uint16_t>(type))));
+      break;
+    }
+    ++anchors;
+  }
+  std::fclose(fp);
+  if (origin) ldns_rdf_deep_free(origin);
+  if (prev) ldns_rdf_deep_free(prev);
+  if (!outcome) return outcome;
+  if (anchors == 0) {
+    return make_error(ErrorKind::kInvalidInput,
+                      fmt::format("trust anchor file '{}' holds no DS or DNSKEY record", path));
+  }
+  return {};
+}
+
+Result<std::unique_ptr<Resolver>> Resolver::create(asio::any_io_executor executor,
+                                                   const ResolverConfig& config) {
+  for (const auto& f : config.forwarders) {
+    if (auto ok = validate_forwarder(f); !ok) return tl::unexpected(ok.error());
+  }
+  if (auto ok = validate_trust_anchor_file(config.trust_anchor_file); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  ub_ctx* raw = ub_ctx_create();
+  if (raw == nullptr)
+    return make_error(ErrorKind::kInternal, "cannot create a DNS resolver context");
+  std::unique_ptr<ub_ctx, void (*)(ub_ctx*)> ctx(raw, &ub_ctx_delete);
+  auto check = [](int rc, std::string_view what) -> Result<void> {
+    if (rc != 0) {
+      return make_error(ErrorKind::kConfig, fmt::format("{}: {}", what, ub_strerror(rc)));
+    }
+    return {};
+  };
+  // Threads, not a forked process: the result pipe is read on our loop (ub_fd + ub_process).
+  if (auto ok = check(ub_ctx_async(raw, 1), "cannot enable asynchronous lookups"); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  if (auto ok = check(ub_ctx_add_ta_file(raw, config.trust_anchor_file.c_str()),
+                      "cannot load trust anchor");
+      !ok) {
+    return tl::unexpected(ok.error());
+  }
+  for (const auto& f : config.forwarders) {
+    int rc = f == "system" ? ub_ctx_resolvconf(raw, nullptr) : ub_ctx_set_fwd(raw, f.c_str());
+    if (auto ok = check(rc, fmt::format("cannot use resolver '{}'", f)); !ok) {
+      return tl::unexpected(ok.error());
+    }
+  }
+  // Forwarders on loopback (a local unbound, the lab) must be allowed.
+  if (!config.forwarders.empty()) {
+    if (auto ok = check(ub_ctx_set_option(raw, "do-not-query-localhost:", "no"),
+                        "cannot allow loopback resolvers");
+        !ok) {
+      return tl::unexpected(ok.error());
+    }
+  }
+  // RFC 9715 / DNS flag day 2020: avoid IP fragmentation.
+  (void)ub_ctx_set_option(raw, "edns-buffer-size:", "1232");
+  return std::unique_ptr<Resolver>(new Resolver(std::move(executor), ctx.release(), config));
+}
+
+Resolver::Resolver(asio::any_io_executor executor, ub_ctx* ctx, ResolverConfig config)
+    : executor_(std::move(executor)),
+      ctx_(ctx, &ub_ctx_delete),
+      fd_(executor_, ::dup(ub_fd(ctx))),
+      config_(std::move(config)) {}
+
+Resolver::~Resolver() = default;
+
+ResolverSummary Resolver::summary() const {
+  ResolverSummary s;
+  s.mode = config_.forwarders.empty() ? "recursive" : "forwarding";
+  s.forwarders = config_.forwarders;
+  s.trust_anchor = config_.trust_anchor_file;
+  return s;
+}
+
+void Resolver::on_result(void* arg, int err, ub_result* result) {
+  auto* p = static_cast<Pending*>(arg);
+  p->done = true;
+  p->err = err;
+  p->result = result;
+  p->timer.cancel();
+}
+
+void Resolver::watch_fd() {
+  if (watching_ || in_flight_ == 0) return;
+  watching_ = true;
+  fd_.async_wait(asio::posix::stream_descriptor::wait_read, [this](boost::system::error_code ec) {
+    watching_ = false;
+    if (ec) return;
+    ub_process(ctx_.get());  // runs on_result for every finished lookup
+    watch_fd();
+  });
+}
+
+asio::awaitable<Answer> Resolver::query(std::string name, std::uint16_t type) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::string qname = normalize_dns_name(name);
+  const auto expiry = std::min(start + config_.query_timeout, deadline_);
+  if (expiry <= start) {
+    Answer a;
+    a.qname = qname;
+    a.qtype = type;
+    a.outcome = Outcome::kTimeout;
+    a.error = "the audit deadline had passed before this lookup";
+    co_return a;
+  }
+  auto pending = std::make_unique<Pending>(executor_);
+  pending->timer.expires_at(expiry);
+  int async_id = 0;
+  const std::string wire_name = qname == "." ? qname : qname + ".";
+  int rc = ub_resolve_async(ctx_.get(), wire_name.c_str(), type, 1 /* IN */, pending.get(),
+                            &Resolver::on_result, &async_id);
+  ++queries_sent_;
+  if (rc != 0) {
+    co_return answer_from_result(qname, type, rc, nullptr);
+  }
+  ++in_flight_;
+  watch_fd();
+  co_await pending->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  --in_flight_;
+  Answer answer;
+  if (!pending->done) {
+    if (ub_cancel(ctx_.get(), async_id) != 0) {
+      // The worker still holds our pointer; keep the slot alive rather than risk a late callback.
+      (void)pending.release();
+    }
+    answer.qname = qname;
+    answer.qtype = type;
+    answer.outcome = Outcome::kTimeout;
+    answer.error = fmt::format(
+        "no answer within {:.1f} s",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  } else {
+    answer = answer_from_result(qname, type, pending->err, pending->result);
+    if (pending->result != nullptr) ub_resolve_free(pending->result);
+  }
+  answer.elapsed_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  co_return answer;
+}
+
+Answer answer_from_result(std::string qname, std::uint16_t qtype, int err, const ub_result* r) {
+  Answer a;
+  a.qname = std::move(qname);
+  a.qtype = qtype;
+  if (err != 0 || r == nullptr) {
+    a.outcome = Outcome::kError;
+    a.error = fmt::format("resolver error: {}", ub_strerror(err));
+    return a;
+  }
+  a.rcode = r->rcode;
+  if (r->answer_packet != nullptr && r->answer_len > 0) {
+    auto parsed = parse_response(
+        std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(r->answer_packet),
+                                      static_cast<std::size_t>(r->answer_len)),
+        a.qname, qtype);
+    if (!parsed) {
+      a.outcome = Outcome::kError;
+      a.error = parsed.error().message;
+      return a;
+    }
+    a.records = std::move(parsed->records);
+    a.cname_chain = std::move(parsed->cname_chain);
+  }
+  switch (r->rcode) {
+    case 0:
+      a.outcome = a.records.empty() ? Outcome::kNoData : Outcome::kData;
+      break;
+    case 2:
+      a.outcome = Outcome::kServFail;
+      break;
+    case 3:
+      a.outcome = Outcome::kNxDomain;
+      break;
+    default: {
+      a.outcome = Outcome::kError;
+      char buf[32];
+      ldns_lookup_table* lt = ldns_lookup_by_id(ldns_rcodes, r->rcode);
+      std::snprintf(buf, sizeof buf, "RCODE %d", r->rcode);
+      a.error = fmt::format("the resolver answered {}", lt ? lt->name : buf);
+    }
+  }
+  if (r->secure) {
+    a.security = Security::kSecure;
+  } else if (r->bogus) {
+    a.security = Security::kBogus;
+    a.why_bogus = r->why_bogus != nullptr ? r->why_bogus : "validation failed";
+  } else if (a.is_answer()) {
+    a.security = Security::kInsecure;
+  } else {
+    a.security = Security::kIndeterminate;
+  }
+  return a;
+}
+
+}  // namespace mc::dns

@@ -1,0 +1,119 @@
+// html_render.cpp - the HTML report: one self-contained, accessible, printable file. Everything
+// from the Report is escaped; no scripts, no external assets.
+#include <fmt/format.h>
+
+#include "core/findings.hpp"
+#include "report/render.hpp"
+
+namespace mc::report {
+namespace {
+
+std::string esc(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+constexpr std::string_view kStyle = R"(
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b;line-height:1.45}
+h1{font-size:1.5rem;margin-bottom:.2rem}
+.meta{color:#555;font-size:.9rem}
+table{border-collapse:collapse;width:100%;margin:1rem 0}
+th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}
+.status{font-weight:700;text-transform:uppercase;padding:.1rem .45rem;border-radius:.3rem;font-size:.85rem}
+.pass{background:#dff3e3;color:#0b5d1e}.warn{background:#fff1cc;color:#6b4e00}
+.fail{background:#fde0e0;color:#8a1010}.none{background:#e2eef9;color:#0c4a7a}.error{background:#efe3f6;color:#5b1a7a}
+.sev-critical{color:#8a1010}.sev-warning{color:#6b4e00}.sev-info{color:#0c4a7a}
+.finding{border-left:4px solid #ccc;padding:.2rem .8rem;margin:.8rem 0}
+.finding.critical{border-color:#c62828}.finding.warning{border-color:#e0a800}.finding.info{border-color:#1e6fb8}
+pre{background:#f5f5f5;padding:.5rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
+code{font-family:ui-monospace,Menlo,Consolas,monospace}
+@media print{body{margin:0;max-width:none}.finding{break-inside:avoid}}
+)";
+
+}  // namespace
+
+std::string render_html(const Report& report) {
+  std::string out;
+  out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  out += fmt::format("<title>MailCheck report for {}</title>\n", esc(report.domain_unicode));
+  out += fmt::format("<style>{}</style>\n</head>\n<body>\n<main>\n", kStyle);
+  out += fmt::format("<h1>MailCheck report for {}</h1>\n", esc(report.domain_unicode));
+  std::string dns =
+      report.resolver.mode == "forwarding"
+          ? fmt::format("forwarding to {}", fmt::join(report.resolver.forwarders, ", "))
+          : std::string("recursive from the root");
+  out += fmt::format(
+      "<p class=\"meta\">{}{} · {} · DNS {}, DNSSEC validated locally · mailcheck {}</p>\n",
+      esc(report.domain), report.domain != report.domain_unicode ? " (IDN)" : "",
+      esc(report.generated_at), esc(dns), esc(report.tool_version));
+  out +=
+      "<table>\n<caption class=\"meta\">Summary</caption>\n<thead><tr><th scope=\"col\">Check"
+      "</th><th scope=\"col\">Status</th><th scope=\"col\">Summary</th></tr></thead>\n<tbody>\n";
+  for (const auto& a : report.areas) {
+    out += fmt::format(
+        "<tr><th scope=\"row\"><a href=\"#{0}\">{0}</a></th><td><span class=\"status "
+        "{1}\">{1}</span>"
+        "</td><td>{2}</td></tr>\n",
+        to_string(a.area), to_string(a.status), esc(a.summary));
+  }
+  out += "</tbody>\n</table>\n";
+  for (const auto& a : report.areas) {
+    out += fmt::format(
+        "<section id=\"{0}\" aria-labelledby=\"h-{0}\">\n<h2 id=\"h-{0}\">{0} "
+        "<span class=\"status {1}\">{1}</span></h2>\n",
+        to_string(a.area), to_string(a.status));
+    if (!a.facts.empty()) {
+      out += "<table>\n<tbody>\n";
+      for (const auto& f : a.facts) {
+        out += fmt::format("<tr><th scope=\"row\">{}</th><td>{}</td></tr>\n", esc(f.label),
+                           esc(f.value));
+      }
+      out += "</tbody>\n</table>\n";
+    }
+    for (const auto& f : a.findings) {
+      const FindingDef& def = finding_def(f.id);
+      out += fmt::format(
+          "<div class=\"finding {0}\">\n<p><strong class=\"sev-{0}\">{0}</strong> "
+          "<code>{1}</code>: {2}</p>\n",
+          to_string(def.severity), esc(f.id), esc(f.summary));
+      out += fmt::format("<p>{}</p>\n", esc(def.explanation));
+      if (!f.evidence.empty()) {
+        out += "<details><summary>Evidence</summary>\n<pre>";
+        for (const auto& e : f.evidence) out += esc(e) + "\n";
+        out += "</pre></details>\n";
+      }
+      if (!f.recommendation.empty()) {
+        out += fmt::format("<p>Fix:</p>\n<pre>{}</pre>\n", esc(f.recommendation));
+      }
+      out += fmt::format("<p class=\"meta\">{}</p>\n</div>\n", esc(def.reference));
+    }
+    out += "</section>\n";
+  }
+  out += "</main>\n</body>\n</html>\n";
+  return out;
+}
+
+}  // namespace mc::report

@@ -1,0 +1,45 @@
+// json_render.cpp - the JSON report, schema version 1; see render.hpp and docs/json-schema.md.
+#include "core/findings.hpp"
+#include "report/render.hpp"
+
+namespace mc::report {
+
+nlohmann::json to_json(const Report& report) {
+  nlohmann::json j;
+  j["schema"] = Report::kSchemaVersion;
+  j["tool"] = {{"name", "mailcheck"}, {"version", report.tool_version}};
+  j["domain"] = report.domain;
+  j["domain_unicode"] = report.domain_unicode;
+  j["generated_at"] = report.generated_at;
+  j["elapsed_ms"] = report.elapsed_ms;
+  j["resolver"] = {{"mode", report.resolver.mode},
+                   {"forwarders", report.resolver.forwarders},
+                   {"trust_anchor", report.resolver.trust_anchor},
+                   {"validation", "local"}};
+  j["checks"] = nlohmann::json::object();
+  j["findings"] = nlohmann::json::array();
+  for (const auto& area : report.areas) {
+    nlohmann::json a = area.details.is_object() ? area.details : nlohmann::json::object();
+    a["status"] = to_string(area.status);
+    a["summary"] = area.summary;
+    a["elapsed_ms"] = area.elapsed_ms;
+    j["checks"][std::string(to_string(area.area))] = std::move(a);
+    for (const auto& f : area.findings) {
+      const FindingDef& def = finding_def(f.id);
+      j["findings"].push_back({{"id", f.id},
+                               {"check", to_string(def.area)},
+                               {"severity", to_string(def.severity)},
+                               {"title", def.title},
+                               {"subject", f.subject},
+                               {"summary", f.summary},
+                               {"evidence", f.evidence},
+                               {"recommendation", f.recommendation},
+                               {"reference", def.reference}});
+    }
+  }
+  return j;
+}
+
+std::string render_json(const Report& report) { return to_json(report).dump(2) + "\n"; }
+
+}  // namespace mc::report

@@ -1,0 +1,28 @@
+// render.hpp - renderers of the Report model: JSON (schema 1), text (80 columns, colour-aware),
+// HTML (one self-contained file). Renderers only read the Report: they never look anything up.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/report_model.hpp"
+
+namespace mc::report {
+
+// to_json - the documented report (docs/json-schema.md, docs/report.schema.json).
+nlohmann::json to_json(const Report& report);
+std::string render_json(const Report& report);
+
+struct TextOptions {
+  bool color = false;
+  std::size_t width = 80;
+};
+std::string render_text(const Report& report, const TextOptions& options);
+
+std::string render_html(const Report& report);
+
+// wrap - break text into lines of at most width columns (words longer than width stay whole),
+// each prefixed by indent; existing newlines are kept.
+std::string wrap(std::string_view text, std::size_t width, std::string_view indent);
+
+}  // namespace mc::report

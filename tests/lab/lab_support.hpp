@@ -1,0 +1,32 @@
+// lab_support.hpp - what lab tests share: the running lab's settings and an audit helper.
+#pragma once
+
+#include <string>
+
+#include "audit/audit.hpp"
+#include "core/report_model.hpp"
+
+namespace mc::lab {
+
+struct LabEnv {
+  std::string ns;
+  std::string dir;
+  std::string resolver;
+  std::string trust_anchor;
+};
+
+// env - the settings lab_main.cpp read from $MAILCHECK_LAB_DIR/env.
+const LabEnv& env();
+
+// resolver_config - forward to the lab recursor, validate against the lab root anchor.
+dns::ResolverConfig resolver_config(
+    std::chrono::milliseconds query_timeout = std::chrono::seconds(5));
+
+// audit - run a full audit of a lab domain; fails the test when the audit cannot run.
+Report audit(const std::string& domain,
+             std::chrono::milliseconds timeout = std::chrono::seconds(20),
+             std::chrono::milliseconds query_timeout = std::chrono::seconds(5));
+
+std::vector<std::string> finding_ids(const Report& report, Area area);
+
+}  // namespace mc::lab

@@ -1,0 +1,47 @@
+// test_support.hpp - builders of DNS answers for the pure-evaluation unit tests.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dns/answer.hpp"
+
+namespace mc::test {
+
+inline dns::Record rr(std::string owner, std::uint16_t type, std::vector<std::string> fields,
+                      std::uint32_t ttl = 3600) {
+  dns::Record r;
+  r.owner = std::move(owner);
+  r.type = type;
+  r.ttl = ttl;
+  r.fields = std::move(fields);
+  return r;
+}
+
+inline dns::Answer answer(std::string qname, std::uint16_t qtype, dns::Outcome outcome,
+                          dns::Security security, std::vector<dns::Record> records = {}) {
+  dns::Answer a;
+  a.qname = std::move(qname);
+  a.qtype = qtype;
+  a.outcome = outcome;
+  a.security = security;
+  a.rcode = outcome == dns::Outcome::kNxDomain ? 3 : outcome == dns::Outcome::kServFail ? 2 : 0;
+  a.records = std::move(records);
+  if (security == dns::Security::kBogus) a.why_bogus = "signature expired";
+  return a;
+}
+
+inline dns::Answer secure_data(std::string qname, std::uint16_t qtype,
+                               std::vector<std::vector<std::string>> rdatas) {
+  std::vector<dns::Record> recs;
+  for (auto& f : rdatas) recs.push_back(rr(qname, qtype, std::move(f)));
+  return answer(std::move(qname), qtype, dns::Outcome::kData, dns::Security::kSecure,
+                std::move(recs));
+}
+
+inline dns::Answer nodata(std::string qname, std::uint16_t qtype,
+                          dns::Security security = dns::Security::kSecure) {
+  return answer(std::move(qname), qtype, dns::Outcome::kNoData, security);
+}
+
+}  // namespace mc::test
