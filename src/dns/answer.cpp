@@ -83,7 +83,9 @@ std::string Answer::describe() const {
       what = "name does not exist (NXDOMAIN)";
       break;
     case Outcome::kServFail:
-      what = "server failure (SERVFAIL)";
+      what = security == Security::kBogus
+                 ? fmt::format("validation failed (bogus), {} unusable record(s)", records.size())
+                 : std::string("server failure (SERVFAIL)");
       break;
     case Outcome::kTimeout:
       what = "no answer in time";
@@ -104,8 +106,9 @@ std::vector<std::string> Answer::evidence_lines() const {
   for (const auto& c : cname_chain) {
     out.push_back(fmt::format("{}. {} IN CNAME {}.", c.from, c.ttl, c.to));
   }
+  // A failed or bogus answer says so first; bogus records follow only as evidence.
+  if (outcome != Outcome::kData) out.push_back(describe());
   for (const auto& r : records) out.push_back(r.text());
-  if (records.empty()) out.push_back(describe());
   return out;
 }
 

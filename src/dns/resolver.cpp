@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cstdio>
@@ -178,12 +179,23 @@ void Resolver::on_result(void* arg, int err, ub_result* result) {
 void Resolver::watch_fd() {
   if (watching_ || in_flight_ == 0) return;
   watching_ = true;
-  fd_.async_wait(asio::posix::stream_descriptor::wait_read, [this](boost::system::error_code ec) {
+  auto on_ready = [this](boost::system::error_code ec) {
     watching_ = false;
-    if (ec) return;
-    ub_process(ctx_.get());  // runs on_result for every finished lookup
+    if (!ec) ub_process(ctx_.get());  // runs on_result for every finished lookup
     watch_fd();
-  });
+  };
+  // asio watches descriptors edge-triggered: a result that arrived while nothing was waiting (an
+  // edge already consumed) would never wake a new wait, so look before waiting.
+  if (ub_poll(ctx_.get()) != 0) {
+    asio::post(executor_, [on_ready] { on_ready({}); });
+    return;
+  }
+  fd_.async_wait(asio::posix::stream_descriptor::wait_read, on_ready);
+}
+
+void Resolver::finish_one() {
+  // With nothing in flight, stop waiting so that io_context::run() can return.
+  if (--in_flight_ == 0 && watching_) fd_.cancel();
 }
 
 asio::awaitable<Answer> Resolver::query(std::string name, std::uint16_t type) {
@@ -211,7 +223,7 @@ asio::awaitable<Answer> Resolver::query(std::string name, std::uint16_t type) {
   ++in_flight_;
   watch_fd();
   co_await pending->timer.async_wait(asio::as_tuple(asio::use_awaitable));
-  --in_flight_;
+  finish_one();
   Answer answer;
   if (!pending->done) {
     if (ub_cancel(ctx_.get(), async_id) != 0) {
@@ -277,8 +289,11 @@ Answer answer_from_result(std::string qname, std::uint16_t qtype, int err, const
   if (r->secure) {
     a.security = Security::kSecure;
   } else if (r->bogus) {
+    // libunbound hands back the bogus data itself; a validating resolver would answer SERVFAIL,
+    // and a sender must not use it (RFC 4035 §4.3, RFC 7672 §2.1.1). The records stay as evidence.
     a.security = Security::kBogus;
     a.why_bogus = r->why_bogus != nullptr ? r->why_bogus : "validation failed";
+    a.outcome = Outcome::kServFail;
   } else if (a.is_answer()) {
     a.security = Security::kInsecure;
   } else {

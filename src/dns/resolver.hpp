@@ -66,6 +66,7 @@ class Resolver {
   Resolver(boost::asio::any_io_executor executor, ub_ctx* ctx, ResolverConfig config);
   static void on_result(void* arg, int err, ub_result* result);
   void watch_fd();
+  void finish_one();
 
   boost::asio::any_io_executor executor_;
   std::unique_ptr<ub_ctx, void (*)(ub_ctx*)> ctx_;

@@ -18,9 +18,12 @@ struct CharDeleter {
   void operator()(char* p) const { free(p); }  // NOLINT: ldns allocates with malloc
 };
 
+// rdf_text - presentation form of one field, without the padding ldns adds to some types.
 std::string rdf_text(const ldns_rdf* rdf) {
   std::unique_ptr<char, CharDeleter> s(ldns_rdf2str(rdf));
-  return s ? std::string(s.get()) : std::string("?");
+  std::string out = s ? std::string(s.get()) : std::string("?");
+  while (!out.empty() && (out.back() == ' ' || out.back() == '\t')) out.pop_back();
+  return out;
 }
 
 Record convert(const ldns_rr* rr) {
