@@ -96,26 +96,6 @@ Result<DomainName> DomainName::parse(std::string_view input) {
   std::string candidate;
   if (ascii) {
     candidate = lower_ascii(text);
-    if (auto ok = check_ldh_labels(candidate, input); !ok) return tl::unexpected(ok.error());
-    // An A-label must decode (RFC 5891 §5.4): round-trip xn-- labels through libidn2.
-    if (candidate.find("xn--") != std::string::npos) {
-      char* out = nullptr;
-      int rc = idn2_to_unicode_8z8z(candidate.c_str(), &out, 0);
-      std::unique_ptr<char, decltype(&idn2_free)> guard(out, &idn2_free);
-      if (rc != IDN2_OK) {
-        return make_error(
-            ErrorKind::kInvalidInput,
-            fmt::format("'{}' has an invalid IDN A-label: {}", text, idn2_strerror(rc)));
-      }
-      char* back = nullptr;
-      rc = idn2_to_ascii_8z(out, &back, IDN2_NONTRANSITIONAL);
-      std::unique_ptr<char, decltype(&idn2_free)> back_guard(back, &idn2_free);
-      if (rc != IDN2_OK || lower_ascii(back) != candidate) {
-        return make_error(
-            ErrorKind::kInvalidInput,
-            fmt::format("'{}' has an A-label that is not in canonical IDNA form", text));
-      }
-    }
   } else {
     // UTS #46 non-transitional processing maps case and width, then encodes (RFC 5891, UTS #46 §4).
     char* out = nullptr;
@@ -127,7 +107,26 @@ Result<DomainName> DomainName::parse(std::string_view input) {
                                     idn2_strerror(rc)));
     }
     candidate = lower_ascii(out);
-    if (auto ok = check_ldh_labels(candidate, input); !ok) return tl::unexpected(ok.error());
+  }
+  if (auto ok = check_ldh_labels(candidate, input); !ok) return tl::unexpected(ok.error());
+  // Every A-label must decode and re-encode to itself (RFC 5891 §5.4), whichever way it came in,
+  // so that the canonical form always parses to itself.
+  if (candidate.find("xn--") != std::string::npos) {
+    char* uni = nullptr;
+    int rc = idn2_to_unicode_8z8z(candidate.c_str(), &uni, 0);
+    std::unique_ptr<char, decltype(&idn2_free)> guard(uni, &idn2_free);
+    if (rc != IDN2_OK) {
+      return make_error(ErrorKind::kInvalidInput, fmt::format("'{}' has an invalid IDN A-label: {}",
+                                                              text, idn2_strerror(rc)));
+    }
+    char* back = nullptr;
+    rc = idn2_to_ascii_8z(uni, &back, IDN2_NONTRANSITIONAL);
+    std::unique_ptr<char, decltype(&idn2_free)> back_guard(back, &idn2_free);
+    if (rc != IDN2_OK || lower_ascii(back) != candidate) {
+      return make_error(
+          ErrorKind::kInvalidInput,
+          fmt::format("'{}' has an A-label that is not in canonical IDNA form", text));
+    }
   }
   return DomainName(std::move(candidate));
 }
