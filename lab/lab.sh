@@ -1,0 +1,501 @@
+#!/usr/bin/env bash
+# MailCheck hermetic test lab.
+#
+# Runs a small, self-contained DNS world (signed root, nz., co.nz. and one
+# zone per test scenario) inside a private network namespace that has only a
+# loopback interface, so nothing can leave the machine:
+#   127.53.0.1   NSD  root server            (.)
+#   127.53.0.2   NSD  TLD server             (nz., co.nz.)
+#   127.53.0.3   NSD  hosting server         (every lab/zones/*.co.nz.zone)
+#   127.53.0.53  Unbound validating recursor (trust anchor: the lab root DS)
+#   127.53.0.99  blackhole (lab/blackhole.py, never answers)
+# Keys are generated and all zones signed afresh on every start.
+#
+# Usage: lab/lab.sh start|stop|status|exec CMD...   (needs root)
+# Environment:
+#   MAILCHECK_LAB_NS   network namespace name   (default: mailcheck-lab)
+#   MAILCHECK_LAB_DIR  state directory          (default: <repo>/build/lab)
+# After start, $MAILCHECK_LAB_DIR/env holds LAB_NS, LAB_DIR, LAB_RESOLVER,
+# LAB_TRUST_ANCHOR and LAB_CA in shell-sourceable form. See lab/README.md.
+
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(dirname "$SCRIPT_DIR")
+ZONE_TEMPLATES="$SCRIPT_DIR/zones"
+
+LAB_NS=${MAILCHECK_LAB_NS:-mailcheck-lab}
+LAB_DIR=${MAILCHECK_LAB_DIR:-$REPO_ROOT/build/lab}
+
+readonly ROOT_ADDR=127.53.0.1
+readonly TLD_ADDR=127.53.0.2
+readonly HOSTING_ADDR=127.53.0.3
+readonly RESOLVER_ADDR=127.53.0.53
+readonly BLACKHOLE_ADDR=127.53.0.99
+
+readonly ROOT_NS_NAME=a.root-servers.lab.
+readonly TLD_NS_NAME=ns1.nic.nz.
+readonly HOSTING_NS_NAME=ns1.labhost.nz.
+
+readonly READY_TIMEOUT=20 # seconds
+readonly DNSSEC_ALG=ECDSAP256SHA256
+
+log() { printf 'lab: %s\n' "$*" >&2; }
+die() {
+    log "error: $*"
+    exit 1
+}
+
+usage() {
+    cat >&2 <<EOF
+usage: $0 start|stop|status|exec CMD...
+  start   (re)create namespace '$LAB_NS', sign zones, start servers
+  stop    kill everything in the namespace and delete it
+  status  report whether the lab is running (exit 0 if so, 1 if not)
+  exec    run CMD inside the namespace (LAB_* variables exported)
+state dir: $LAB_DIR
+EOF
+    exit 2
+}
+
+in_ns() { ip netns exec "$LAB_NS" "$@"; }
+
+ns_exists() {
+    ip netns list 2>/dev/null | awk '{print $1}' | grep -qxF -- "$LAB_NS"
+}
+
+# ---------------------------------------------------------------------------
+# Namespace lifecycle
+
+cmd_stop() {
+    if ! ns_exists; then
+        return 0
+    fi
+    local pids deadline
+    pids=$(ip netns pids "$LAB_NS" 2>/dev/null || true)
+    if [[ -n $pids ]]; then
+        # shellcheck disable=SC2086 # word splitting of the pid list is intended
+        kill -TERM $pids 2>/dev/null || true
+        deadline=$((SECONDS + 5))
+        while [[ -n $(ip netns pids "$LAB_NS" 2>/dev/null) ]] && ((SECONDS < deadline)); do
+            sleep 0.05
+        done
+        pids=$(ip netns pids "$LAB_NS" 2>/dev/null || true)
+        if [[ -n $pids ]]; then
+            log "processes still alive after SIGTERM, sending SIGKILL: $pids"
+            # shellcheck disable=SC2086
+            kill -KILL $pids 2>/dev/null || true
+        fi
+    fi
+    ip netns delete "$LAB_NS"
+    log "stopped (namespace $LAB_NS deleted)"
+}
+
+create_namespace() {
+    ip netns add "$LAB_NS"
+    in_ns ip link set lo up
+}
+
+# ---------------------------------------------------------------------------
+# Lab CA (kept across restarts; later used for SMTP/HTTPS server certs)
+
+ensure_ca() {
+    local dir="$LAB_DIR/ca"
+    if [[ -s $dir/ca.key && -s $dir/ca.pem ]]; then
+        return 0
+    fi
+    mkdir -p "$dir"
+    cat >"$dir/ca.cnf" <<'EOF'
+[req]
+distinguished_name = dn
+x509_extensions = v3_ca
+prompt = no
+[dn]
+CN = MailCheck Lab CA
+[v3_ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+EOF
+    (
+        umask 077
+        openssl req -x509 -new -config "$dir/ca.cnf" -newkey ec \
+            -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+            -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>"$dir/openssl.log"
+    ) || die "creating the lab CA failed (see $dir/openssl.log)"
+    chmod 644 "$dir/ca.pem"
+    rm -f "$dir/openssl.log"
+    log "created lab CA $dir/ca.pem"
+}
+
+# ---------------------------------------------------------------------------
+# Zones and DNSSEC
+
+# File-name label of a zone: "." -> root, else the zone name (no final dot).
+zone_label() {
+    if [[ $1 == . ]]; then echo root; else echo "$1"; fi
+}
+zone_file_name() { echo "$(zone_label "$1").zone"; }
+
+# The "; lab-dnssec: MODE [ARGS]" line of a template (default: nsec).
+template_dnssec_mode() {
+    local mode
+    mode=$(sed -n 's/^;[[:space:]]*lab-dnssec:[[:space:]]*//p;T;q' "$1")
+    echo "${mode:-nsec}"
+}
+
+# write_zone ZONE NS_NAME OUTFILE: template with $ORIGIN/$TTL/SOA/NS header.
+write_zone() {
+    local zone=$1 ns_name=$2 out=$3 origin rname
+    origin=$zone
+    [[ $origin == . ]] || origin="$zone."
+    rname="hostmaster.${origin#.}"
+    [[ $zone == . ]] && rname=hostmaster.root-servers.lab.
+    {
+        # shellcheck disable=SC2016 # literal zone-file directives
+        printf '$ORIGIN %s\n$TTL 3600\n' "$origin"
+        printf '@ IN SOA %s %s %s 3600 900 604800 300\n' "$ns_name" "$rname" "$SERIAL"
+        printf '@ IN NS %s\n' "$ns_name"
+        cat "$ZONE_TEMPLATES/$(zone_file_name "$zone")"
+    } >"$out"
+}
+
+# gen_key ZONE KEYDIR [-k]: prints the key base path.
+gen_key() {
+    local zone=$1 keydir=$2 base
+    shift 2
+    base=$(cd "$keydir" && ldns-keygen -a "$DNSSEC_ALG" "$@" "$zone")
+    echo "$keydir/$base"
+}
+
+# sign_zone ZONE MODE [MODE ARGS...]: signs $ZONES_DIR/<zone>.zone into
+# <zone>.zone.signed and writes the DS for the parent to $DS_DIR/<zone>.ds
+# (nothing for unsigned zones).
+sign_zone() {
+    local zone=$1 mode=$2
+    shift 2
+    local file keydir ksk zsk ds_key label
+    label=$(zone_label "$zone")
+    file="$ZONES_DIR/$label.zone"
+    keydir="$KEYS_DIR/$label"
+    local -a opts=(-o "$zone" -f "$file.signed")
+    local inception=$((NOW - 3600)) expiration=$((NOW + 30 * 86400))
+
+    if [[ $mode == unsigned ]]; then
+        cp "$file" "$file.signed"
+        return 0
+    fi
+    mkdir -p "$keydir"
+    ksk=$(gen_key "$zone" "$keydir" -k)
+    zsk=$(gen_key "$zone" "$keydir")
+    ds_key=$ksk
+    case $mode in
+    nsec) ;;
+    nsec3)
+        opts+=(-n -t "${1:-0}")
+        if [[ ${2:--} != - ]]; then opts+=(-s "$2"); fi
+        ;;
+    expired)
+        # Valid DS in the parent, but every signature expired long ago.
+        inception=$((NOW - 60 * 86400))
+        expiration=$((NOW - 30 * 86400))
+        ;;
+    wrong-ds)
+        # The parent gets the DS of a KSK that is never published.
+        ds_key=$(gen_key "$zone" "$keydir" -k)
+        ;;
+    *) die "unknown lab-dnssec mode '$mode' for zone $zone" ;;
+    esac
+    opts+=(-i "$inception" -e "$expiration")
+    ldns-signzone "${opts[@]}" "$file" "$ksk" "$zsk"
+    ldns-key2ds -n -2 "$ds_key.key" >"$DS_DIR/$label.ds"
+}
+
+# build_leaf ZONE: one test-domain zone (run in parallel).
+build_leaf() {
+    local zone=$1 mode
+    mode=$(template_dnssec_mode "$ZONE_TEMPLATES/$zone.zone")
+    write_zone "$zone" "$HOSTING_NS_NAME" "$ZONES_DIR/$zone.zone"
+    # shellcheck disable=SC2086 # mode carries its arguments
+    sign_zone "$zone" $mode
+}
+
+build_zones() {
+    ZONES_DIR="$LAB_DIR/zones"
+    KEYS_DIR="$LAB_DIR/keys"
+    DS_DIR="$LAB_DIR/ds"
+    NOW=$(date +%s)
+    SERIAL=$NOW
+    rm -rf "$ZONES_DIR" "$KEYS_DIR" "$DS_DIR"
+    mkdir -p "$ZONES_DIR" "$KEYS_DIR" "$DS_DIR"
+
+    # Leaves: every lab/zones/*.co.nz.zone, built and signed in parallel.
+    LEAF_ZONES=()
+    local tmpl zone pid failed=0
+    for tmpl in "$ZONE_TEMPLATES"/*.co.nz.zone; do
+        zone=$(basename "$tmpl" .zone)
+        LEAF_ZONES+=("$zone")
+    done
+    ((${#LEAF_ZONES[@]} > 0)) || die "no zone templates in $ZONE_TEMPLATES"
+    local -a pids=()
+    for zone in "${LEAF_ZONES[@]}"; do
+        build_leaf "$zone" 2>"$LAB_DIR/sign-$zone.log" &
+        pids+=($!)
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" || failed=1
+    done
+    if ((failed)); then
+        local f
+        for f in "$LAB_DIR"/sign-*.log; do
+            if [[ -s $f ]]; then printf '==> %s <==\n' "$f" >&2 && tail -n 5 "$f" >&2; fi
+        done
+        die "building/signing the test-domain zones failed"
+    fi
+    rm -f "$LAB_DIR"/sign-*.log
+
+    # co.nz.: delegations (+ DS) for every leaf, then sign.
+    write_zone co.nz "$TLD_NS_NAME" "$ZONES_DIR/co.nz.zone"
+    {
+        printf '\n; --- delegations added by lab.sh ---\n'
+        for zone in "${LEAF_ZONES[@]}"; do
+            printf '%s. IN NS %s\n' "$zone" "$HOSTING_NS_NAME"
+            if [[ -s $DS_DIR/$zone.ds ]]; then cat "$DS_DIR/$zone.ds"; fi
+        done
+    } >>"$ZONES_DIR/co.nz.zone"
+    sign_zone co.nz "$(template_dnssec_mode "$ZONE_TEMPLATES/co.nz.zone")"
+
+    # nz.: DS for co.nz., then sign.
+    write_zone nz "$TLD_NS_NAME" "$ZONES_DIR/nz.zone"
+    cat "$DS_DIR/co.nz.ds" >>"$ZONES_DIR/nz.zone"
+    sign_zone nz "$(template_dnssec_mode "$ZONE_TEMPLATES/nz.zone")"
+
+    # Root: DS for nz., then sign; its KSK DS is the resolver's trust anchor.
+    write_zone . "$ROOT_NS_NAME" "$ZONES_DIR/root.zone"
+    cat "$DS_DIR/nz.ds" >>"$ZONES_DIR/root.zone"
+    sign_zone . "$(template_dnssec_mode "$ZONE_TEMPLATES/root.zone")"
+    cp "$DS_DIR/root.ds" "$LAB_DIR/root.key"
+
+    printf '.\t3600000\tIN\tNS\t%s\n%s\t3600000\tIN\tA\t%s\n' \
+        "$ROOT_NS_NAME" "$ROOT_NS_NAME" "$ROOT_ADDR" >"$LAB_DIR/root.hints"
+}
+
+# ---------------------------------------------------------------------------
+# Servers. One start_* function per server kind; each runs the server inside
+# the namespace, with config, pid and log files under $LAB_DIR/<name>/.
+# (SMTP on :25 and HTTPS on :443 per lab host are meant to be added the same
+# way, with certificates issued from $LAB_DIR/ca.)
+
+# start_nsd NAME ADDRESS ZONE...
+start_nsd() {
+    local name=$1 addr=$2 zone
+    shift 2
+    local dir="$LAB_DIR/nsd-$name"
+    rm -rf "$dir"
+    mkdir -p "$dir/xfr"
+    {
+        cat <<EOF
+# Generated by lab/lab.sh: lab NSD "$name" on $addr
+server:
+    ip-address: $addr
+    port: 53
+    do-ip6: no
+    username: ""
+    chroot: ""
+    server-count: 1
+    reuseport: no
+    identity: "lab-$name"
+    hide-version: yes
+    verbosity: 1
+    zonesdir: "$ZONES_DIR"
+    database: "$dir/nsd.db"
+    zonelistfile: "$dir/zone.list"
+    xfrdfile: "$dir/xfrd.state"
+    xfrdir: "$dir/xfr"
+    pidfile: "$dir/nsd.pid"
+    logfile: "$dir/nsd.log"
+
+remote-control:
+    control-enable: no
+EOF
+        for zone in "$@"; do
+            printf '\nzone:\n    name: "%s"\n    zonefile: "%s"\n' \
+                "$zone" "$ZONES_DIR/$(zone_file_name "$zone").signed"
+        done
+    } >"$dir/nsd.conf"
+    in_ns nsd -c "$dir/nsd.conf" </dev/null >>"$dir/nsd.log" 2>&1 ||
+        start_failed "nsd $name failed to start"
+}
+
+start_unbound() {
+    local dir="$LAB_DIR/unbound"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    cat >"$dir/unbound.conf" <<EOF
+# Generated by lab/lab.sh: lab validating recursor on $RESOLVER_ADDR
+server:
+    interface: $RESOLVER_ADDR
+    port: 53
+    do-ip4: yes
+    do-ip6: no
+    do-udp: yes
+    do-tcp: yes
+    num-threads: 1
+    so-reuseport: no
+    username: ""
+    chroot: ""
+    directory: "$dir"
+    pidfile: "$dir/unbound.pid"
+    use-syslog: no
+    logfile: "$dir/unbound.log"
+    log-time-ascii: yes
+    log-servfail: yes
+    verbosity: 1
+    val-log-level: 2
+    ede: yes
+    access-control: 127.0.0.0/8 allow
+    do-not-query-localhost: no
+    root-hints: "$LAB_DIR/root.hints"
+    trust-anchor-file: "$LAB_DIR/root.key"
+    module-config: "validator iterator"
+
+remote-control:
+    control-enable: no
+EOF
+    in_ns unbound -c "$dir/unbound.conf" </dev/null >>"$dir/unbound.log" 2>&1 ||
+        start_failed "unbound failed to start"
+}
+
+start_blackhole() {
+    local dir="$LAB_DIR/blackhole"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    in_ns setsid python3 "$SCRIPT_DIR/blackhole.py" --address "$BLACKHOLE_ADDR" \
+        --port 53 --pidfile "$dir/blackhole.pid" </dev/null >>"$dir/blackhole.log" 2>&1 &
+}
+
+# ---------------------------------------------------------------------------
+# Readiness
+
+# dig_ok SERVER NAME TYPE [extra kdig options]: succeeds on a NOERROR answer.
+dig_ok() {
+    local server=$1 name=$2 type=$3
+    shift 3
+    local out
+    out=$(in_ns kdig "@$server" +timeout=1 +retry=0 "$@" "$name" "$type" 2>/dev/null) || return 1
+    grep -q 'status: NOERROR' <<<"$out"
+}
+
+# The recursor must return a DNSSEC-validated (AD) answer for good.co.nz MX.
+resolver_ready() {
+    local out
+    out=$(in_ns kdig "@$RESOLVER_ADDR" +timeout=2 +retry=0 +dnssec good.co.nz. MX 2>/dev/null) || return 1
+    grep -q 'status: NOERROR' <<<"$out" && grep -Eq '^;; Flags:[^;]* ad[ ;]' <<<"$out"
+}
+
+# wait_for DESCRIPTION COMMAND...: poll until COMMAND succeeds or the deadline.
+wait_for() {
+    local what=$1
+    shift
+    until "$@"; do
+        ((SECONDS < DEADLINE)) || start_failed "timed out waiting for $what"
+        sleep 0.05
+    done
+}
+
+blackhole_ready() { [[ -s $LAB_DIR/blackhole/blackhole.pid ]]; }
+
+start_failed() {
+    log "error: $*"
+    local f
+    for f in "$LAB_DIR"/nsd-*/nsd.log "$LAB_DIR/unbound/unbound.log" "$LAB_DIR/blackhole/blackhole.log"; do
+        [[ -f $f ]] || continue
+        printf '==> %s <==\n' "$f" >&2
+        tail -n 20 "$f" >&2
+    done
+    cmd_stop || true
+    exit 1
+}
+
+# elapsed_ms START: milliseconds since START (an $EPOCHREALTIME value).
+elapsed_ms() {
+    local now=$EPOCHREALTIME
+    echo $(((${now/./} - ${1/./}) / 1000))
+}
+
+write_env() {
+    {
+        printf '# MailCheck lab environment (generated by lab/lab.sh start)\n'
+        printf 'LAB_NS=%q\n' "$LAB_NS"
+        printf 'LAB_DIR=%q\n' "$LAB_DIR"
+        printf 'LAB_RESOLVER=%q\n' "$RESOLVER_ADDR"
+        printf 'LAB_TRUST_ANCHOR=%q\n' "$LAB_DIR/root.key"
+        printf 'LAB_CA=%q\n' "$LAB_DIR/ca/ca.pem"
+    } >"$LAB_DIR/env"
+}
+
+cmd_start() {
+    local t0=$EPOCHREALTIME
+    command -v nsd >/dev/null || die "nsd not installed"
+    cmd_stop
+    mkdir -p "$LAB_DIR"
+    LAB_DIR=$(cd "$LAB_DIR" && pwd)
+    rm -f "$LAB_DIR/env"
+
+    ensure_ca
+    build_zones
+    create_namespace
+    DEADLINE=$((SECONDS + READY_TIMEOUT))
+
+    start_nsd root "$ROOT_ADDR" .
+    start_nsd tld "$TLD_ADDR" nz co.nz
+    start_nsd hosting "$HOSTING_ADDR" "${LEAF_ZONES[@]}"
+    start_blackhole
+    wait_for "root NSD" dig_ok "$ROOT_ADDR" . SOA +norec
+    wait_for "TLD NSD" dig_ok "$TLD_ADDR" co.nz. SOA +norec
+    wait_for "hosting NSD" dig_ok "$HOSTING_ADDR" good.co.nz. SOA +norec
+    wait_for "blackhole" blackhole_ready
+    start_unbound
+    wait_for "a validated answer for good.co.nz MX" resolver_ready
+
+    write_env
+    log "running in namespace $LAB_NS (ready after $(elapsed_ms "$t0") ms); env: $LAB_DIR/env"
+}
+
+cmd_status() {
+    if ns_exists; then
+        local n
+        n=$(ip netns pids "$LAB_NS" 2>/dev/null | wc -l)
+        echo "lab running: namespace $LAB_NS, $n processes, state $LAB_DIR"
+        return 0
+    fi
+    echo "lab not running (no namespace $LAB_NS)"
+    return 1
+}
+
+cmd_exec() {
+    (($# > 0)) || usage
+    ns_exists || die "lab not running (no namespace $LAB_NS); run '$0 start'"
+    if [[ -f $LAB_DIR/env ]]; then
+        set -a
+        # shellcheck source=/dev/null
+        . "$LAB_DIR/env"
+        set +a
+    fi
+    exec ip netns exec "$LAB_NS" "$@"
+}
+
+main() {
+    (($# > 0)) || usage
+    local cmd=$1
+    shift
+    case $cmd in
+    start | stop | status | exec) ;;
+    *) usage ;;
+    esac
+    ((EUID == 0)) || die "must run as root (needs ip netns)"
+    "cmd_$cmd" "$@"
+}
+
+main "$@"
