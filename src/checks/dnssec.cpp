@@ -115,12 +115,13 @@ AreaReport evaluate_dnssec(const ZoneData& zone, const MxData& mx) {
   const dns::Security mx_state = mx.mx.security;
   const dns::Security domain_state = combine(zone_state, mx_state);
 
+  // Only validated (or provably unsigned) data describes the zone; bogus records are evidence only.
   std::set<int> algorithms;
-  for (const auto& r : zone.dnskey.records) {
+  for (const auto& r : zone.dnskey.has_data() ? zone.dnskey.records : std::vector<dns::Record>{}) {
     if (r.fields.size() >= 3) algorithms.insert(to_int(r.fields[2]));
   }
   std::set<int> ds_digests;
-  for (const auto& r : zone.ds.records) {
+  for (const auto& r : zone.ds.has_data() ? zone.ds.records : std::vector<dns::Record>{}) {
     if (r.fields.size() >= 3) ds_digests.insert(to_int(r.fields[2]));
   }
   details["state"] = dns::to_string(domain_state);

@@ -47,10 +47,13 @@ double ms_since(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
+// lookup_evidence - both address answers; a CNAME both of them followed is shown once.
 std::vector<std::string> lookup_evidence(const MxHost& h) {
   std::vector<std::string> ev;
   for (const auto* a : {&h.a, &h.aaaa}) {
-    for (auto& line : a->evidence_lines()) ev.push_back(std::move(line));
+    for (auto& line : a->evidence_lines()) {
+      if (std::find(ev.begin(), ev.end(), line) == ev.end()) ev.push_back(std::move(line));
+    }
   }
   return ev;
 }
@@ -69,6 +72,7 @@ std::string MxHost::canonical_name() const {
 void derive_mx_entries(MxData& data) {
   data.entries.clear();
   data.hosts.clear();
+  data.hosts_skipped = 0;
   for (const auto& r : data.mx.records) {
     if (r.fields.size() < 2) continue;
     unsigned long pref = 0;
@@ -87,6 +91,12 @@ void derive_mx_entries(MxData& data) {
     auto it = std::find_if(data.hosts.begin(), data.hosts.end(),
                            [&](const MxHost& h) { return h.name == e.exchange; });
     if (it == data.hosts.end()) {
+      // The MX RRset is outside data: bound the work it can cause (each host costs two lookups,
+      // later a TLSA lookup and SMTP probes). The most preferred hosts come first.
+      if (data.hosts.size() >= kMaxMxHosts) {
+        ++data.hosts_skipped;
+        continue;
+      }
       MxHost h;
       h.name = e.exchange;
       h.ip_literal = looks_like_ip_address(e.exchange);
@@ -310,6 +320,15 @@ AreaReport evaluate_mx(const MxData& data) {
     }
   }
   details["hosts"] = std::move(hosts_json);
+  details["hosts_skipped"] = data.hosts_skipped;
+  if (data.hosts_skipped > 0) {
+    findings.push_back(make_finding(
+        "mx.too_many_hosts", domain,
+        fmt::format("{} publishes {} distinct MX hosts; only the {} most preferred were checked",
+                    domain, data.hosts.size() + data.hosts_skipped, data.hosts.size()),
+        {data.mx.describe()},
+        "Keep the MX RRset to the few hosts that really receive mail for the domain."));
+  }
 
   // Equal preferences between different hosts: informational (RFC 5321 §5.1 randomisation).
   std::map<std::uint16_t, std::set<std::string>> by_pref;

@@ -39,13 +39,17 @@ struct MxHost {
   std::string canonical_name() const;
 };
 
+// The most MX hosts one audit resolves and probes; the rest are reported, not checked.
+inline constexpr std::size_t kMaxMxHosts = 32;
+
 struct MxData {
   std::string domain;
   dns::Answer mx;
-  std::vector<MxEntry> entries;  // the MX records as published
-  bool implicit = false;         // no MX records: the domain itself (RFC 5321 §5.1)
-  std::vector<MxHost> hosts;     // distinct exchanges other than ".", by preference
-  double elapsed_ms = 0;         // from audit start until collected
+  std::vector<MxEntry> entries;   // the MX records as published
+  bool implicit = false;          // no MX records: the domain itself (RFC 5321 §5.1)
+  std::vector<MxHost> hosts;      // distinct exchanges other than ".", by preference
+  std::size_t hosts_skipped = 0;  // distinct exchanges beyond kMaxMxHosts
+  double elapsed_ms = 0;          // from audit start until collected
 };
 
 boost::asio::awaitable<MxData> collect_mx(dns::Resolver& resolver, const DomainName& domain,

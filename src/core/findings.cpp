@@ -73,6 +73,10 @@ constexpr std::array kCatalogue = std::to_array<FindingDef>({
      "each "
      "of them accepts mail for the domain.",
      "RFC 5321 §5.1"},
+    {"mx.too_many_hosts", Area::kMx, kWarning, "The MX RRset names very many hosts",
+     "Senders try only a few MX hosts; a very long list adds nothing but lookups and delay. "
+     "MailCheck checks the most preferred hosts and lists how many it skipped.",
+     "RFC 5321 §5.1"},
     {"mx.no_ipv6", Area::kMx, kInfo, "No MX host has an IPv6 address",
      "IPv6-only senders cannot reach the domain's mail servers.", "RFC 3974"},
 

@@ -1,6 +1,7 @@
 // mx_test.cpp - evaluate_mx on fixed answers: one behaviour per test, asserting status and ids.
 #include "checks/mx.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -211,6 +212,19 @@ TEST(MxCheck, DomainAliasIsNoted) {
   auto r = evaluate_mx(d);
   EXPECT_EQ(r.status, Status::kPass);
   EXPECT_EQ(ids(r), std::vector<std::string>{"mx.domain_is_alias"});
+}
+
+TEST(MxCheck, HostileMxRRsetIsBounded) {
+  std::vector<std::vector<std::string>> rdata;
+  for (int i = 0; i < 200; ++i)
+    rdata.push_back({std::to_string(i), fmt::format("mx{}.example.co.nz", i)});
+  auto d = with_mx(rdata, {});
+  ASSERT_EQ(d.hosts.size(), kMaxMxHosts);
+  EXPECT_EQ(d.hosts_skipped, 200 - kMaxMxHosts);
+  EXPECT_EQ(d.hosts.front().name, "mx0.example.co.nz");  // the most preferred are kept
+  auto r = evaluate_mx(d);
+  EXPECT_TRUE(has(r, "mx.too_many_hosts"));
+  EXPECT_EQ(r.details["hosts_skipped"], 200 - kMaxMxHosts);
 }
 
 TEST(MxCheck, NoIpv6IsInformational) {
