@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # MailCheck lab self-check: asks the lab recursor (inside the lab namespace,
 # via lab.sh exec) about every scenario domain and compares RCODE and the AD
-# flag with what the scenario is meant to produce. Needs a running lab
-# (lab/lab.sh start). Exit status: number of failed checks (0 = all good).
+# flag with what the scenario is meant to produce, then probes a few lab SMTP
+# servers (banner, STARTTLS, PKIX and DANE verification with openssl
+# s_client). Needs a running lab (lab/lab.sh start). Exit status: number of
+# failed checks (0 = all good).
 
 set -euo pipefail
 
@@ -10,6 +12,53 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB="$SCRIPT_DIR/lab.sh"
 RESOLVER=127.53.0.53
 failures=0
+
+result() { # OK LABEL DETAIL
+    if (($1)); then
+        printf 'ok    %s\n' "$2"
+    else
+        printf 'FAIL  %s\n      got: %s\n' "$2" "$3"
+        failures=$((failures + 1))
+    fi
+}
+
+# banner ADDR EXPECT: the first line from ADDR:25 (or the connect error)
+# matches the extended regex EXPECT.
+banner() {
+    local addr=$1 expect=$2 out
+    # shellcheck disable=SC2016 # expanded by the inner bash
+    out=$("$LAB" exec timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/25" && IFS= read -r -t 2 l <&3 &&
+        printf "%s\n" "$l" && printf "QUIT\r\n" >&3' _ "$addr" 2>&1 | tr -d '\r' | head -n 1) || true
+    local ok=0
+    grep -Eq -- "$expect" <<<"$out" && ok=1
+    result "$ok" "$(printf 'smtp  %-28s banner    /%s/' "$addr" "$expect")" "$out"
+}
+
+# tls ADDR HOST EXPECT [s_client options]: STARTTLS to ADDR:25 with SNI HOST;
+# the "openssl s_client -brief" output must match the extended regex EXPECT.
+tls() {
+    local addr=$1 host=$2 expect=$3 out
+    shift 3
+    out=$(echo QUIT | "$LAB" exec timeout 5 openssl s_client -brief -starttls smtp \
+        -connect "$addr" -servername "$host" "$@" 2>&1) || true
+    local ok=0
+    grep -Eq -- "$expect" <<<"$out" && ok=1
+    local opts="$*"
+    ((${#opts} <= 70)) || opts="${opts:0:67}..."
+    result "$ok" "$(printf 'smtp  %-28s %-9s /%s/ %s' "$addr" starttls "$expect" "$opts")" \
+        "$(grep -Ei 'verif|error|protocol' <<<"$out" | head -n 3 | tr '\n' ' ')"
+}
+
+# dane ADDR HOST EXPECT: like tls, with the TLSA records of _25._tcp.HOST
+# (from the lab recursor) as the DANE policy.
+dane() {
+    local addr=$1 host=$2 expect=$3 rr
+    local -a args=(-dane_tlsa_domain "$host")
+    while read -r rr; do
+        [[ -n $rr ]] && args+=(-dane_tlsa_rrdata "$rr")
+    done < <("$LAB" exec kdig "@$RESOLVER" +short +timeout=2 +retry=0 "_25._tcp.$host" TLSA 2>/dev/null)
+    tls "$addr" "$host" "$expect" "${args[@]}"
+}
 
 # check NAME TYPE EXPECT [kdig options]; EXPECT is one of
 #   secure    NOERROR/NXDOMAIN with AD
@@ -71,6 +120,49 @@ check bogus-ds.co.nz. MX cd-data +cd
 check mx.bogus.co.nz. A cd-data +cd
 check servfail.co.nz. MX servfail
 check timeout.co.nz. MX no-answer
+
+
+# DANE and STARTTLS scenario zones, and their TLSA records.
+for z in "$SCRIPT_DIR"/zones/dane-*.co.nz.zone "$SCRIPT_DIR"/zones/smtp-*.co.nz.zone; do
+    d=$(basename "$z" .zone)
+    case $d in
+    dane-unsigned.co.nz) check "$d." MX insecure ;;
+    dane-bogus.co.nz) check "$d." MX servfail ;;
+    *) check "$d." MX secure ;;
+    esac
+done
+check _25._tcp.mx.dane-ok.co.nz. TLSA secure
+check _25._tcp.mx.dane-unsigned.co.nz. TLSA insecure
+check _25._tcp.mx.dane-bogus.co.nz. TLSA servfail
+check mx.dane-ipv6.co.nz. AAAA secure
+
+# SMTP servers (lab/smtp_server.py) and the lab PKI.
+LAB_CA=$("$LAB" exec printenv LAB_CA)
+banner 127.25.1.1 '^220 mx\.dane-ok\.co\.nz '
+banner 2001:db8:25::16 '^220 mx\.dane-ipv6\.co\.nz '
+banner 127.25.2.6 '^421 '
+banner 127.25.2.20 '^220-'
+banner 127.25.2.14 'Connection refused'
+tls 127.25.1.1:25 mx.dane-ok.co.nz 'Verification: OK' -CAfile "$LAB_CA" \
+    -verify_hostname mx.dane-ok.co.nz -verify_return_error
+tls '[2001:db8:25::17]:25' mx.dane-multi-addr.co.nz 'Verification: OK' -CAfile "$LAB_CA" \
+    -verify_hostname mx.dane-multi-addr.co.nz -verify_return_error
+tls 127.25.2.16:25 mx.smtp-expired-cert.co.nz 'certificate has expired' -CAfile "$LAB_CA" \
+    -verify_return_error
+tls 127.25.2.15:25 mx.smtp-self-signed.co.nz 'self-signed' -CAfile "$LAB_CA" -verify_return_error
+tls 127.25.2.18:25 mx.smtp-name-mismatch.co.nz 'hostname mismatch' -CAfile "$LAB_CA" \
+    -verify_hostname mx.smtp-name-mismatch.co.nz -verify_return_error
+tls 127.25.2.12:25 mx.smtp-tls10-only.co.nz 'Protocol version: TLSv1$' -cipher 'DEFAULT:@SECLEVEL=0'
+tls 127.25.2.12:25 mx.smtp-tls10-only.co.nz 'unsupported protocol|alert protocol version' -tls1_2
+tls 127.25.2.2:25 mx.smtp-no-starttls.co.nz "STARTTLS not supported|Didn't find STARTTLS"
+dane 127.25.1.1:25 mx.dane-ok.co.nz 'DANE TLSA 3 1 1 .* matched EE'
+dane 127.25.1.4:25 mx.dane-stale.co.nz 'DANE TLSA 3 1 1 .* matched EE'
+dane 127.25.1.5:25 mx.dane-expired.co.nz 'DANE TLSA 3 1 1 .* matched EE'
+dane 127.25.1.14:25 mx.dane-301.co.nz 'DANE TLSA 3 0 1 .* matched EE'
+dane 127.25.1.15:25 mx.dane-312.co.nz 'DANE TLSA 3 1 2 .* matched EE'
+dane 127.25.1.6:25 mx.dane-ta.co.nz 'DANE TLSA 2 1 1 .* matched TA'
+dane 127.25.1.3:25 mx.dane-mismatch.co.nz 'no matching DANE TLSA records'
+dane 127.25.1.7:25 mx.dane-ta-badname.co.nz 'hostname mismatch'
 
 echo "$failures failure(s)"
 exit "$failures"
