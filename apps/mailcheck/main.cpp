@@ -21,8 +21,15 @@ namespace {
 
 constexpr int kExitUsage = 2;
 
+// usage_error - one line on stderr, exit code 2. Control characters from user input are shown
+// as \xNN so the message stays one line and cannot drive the terminal.
 int usage_error(const std::string& message) {
-  std::fprintf(stderr, "mailcheck: %s\n", message.c_str());
+  std::string line;
+  for (unsigned char c : message) {
+    line +=
+        c < 0x20 || c == 0x7f ? fmt::format("\\x{:02x}", c) : std::string(1, static_cast<char>(c));
+  }
+  std::fprintf(stderr, "mailcheck: %s\n", line.c_str());
   return kExitUsage;
 }
 
@@ -44,7 +51,94 @@ int write_all(const std::string& text) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// Common - the options `check` and `dane` share.
+struct Common {
+  std::string format = "text";
+  std::vector<std::string> resolvers;
+  std::string trust_anchor = mc::dns::kDefaultTrustAnchor;
+  std::string ca_file;
+  double timeout_s = 60;
+  double smtp_timeout_s = 30;
+  std::string ehlo_name = "mailcheck.invalid";
+  std::string colour = "auto";
+};
+
+void add_common(CLI::App* cmd, Common& c) {
+  cmd->add_option("--format", c.format, "Output format")
+      ->check(CLI::IsMember({"text", "json", "html"}))
+      ->capture_default_str();
+  cmd->add_option("--resolver", c.resolvers,
+                  "Forward DNS queries to this recursor, IP[@PORT] (repeatable; 'system' uses "
+                  "/etc/resolv.conf). Answers are still DNSSEC-validated locally. Default: "
+                  "recursive resolution from the root servers");
+  cmd->add_option("--trust-anchor", c.trust_anchor,
+                  "DNSSEC trust anchor file (zone-file DS or DNSKEY lines)")
+      ->capture_default_str();
+  cmd->add_option("--ca-file", c.ca_file,
+                  "Extra PEM CA certificates trusted for web-PKI checks (with the system CAs)");
+  cmd->add_option("--timeout", c.timeout_s, "Upper bound on the whole audit, in seconds")
+      ->capture_default_str();
+  cmd->add_option("--smtp-timeout", c.smtp_timeout_s,
+                  "Deadline for each SMTP step (connect, greeting, each command, TLS handshake), "
+                  "in seconds")
+      ->capture_default_str();
+  cmd->add_option("--ehlo-name", c.ehlo_name, "Name the probes give in EHLO")
+      ->capture_default_str();
+  cmd->add_option("--color", c.colour, "Colour in text output")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+}
+
+// validate_common - everything that can be checked before the first packet; "" when fine.
+std::string validate_common(const Common& c) {
+  if (!(c.timeout_s >= 1 && c.timeout_s <= 3600)) {
+    return fmt::format("--timeout {} is out of range; give seconds between 1 and 3600",
+                       c.timeout_s);
+  }
+  if (!(c.smtp_timeout_s >= 1 && c.smtp_timeout_s <= 600)) {
+    return fmt::format("--smtp-timeout {} is out of range; give seconds between 1 and 600",
+                       c.smtp_timeout_s);
+  }
+  if (auto ehlo = mc::DomainName::parse(c.ehlo_name); !ehlo) {
+    return "--ehlo-name: " + ehlo.error().message;
+  }
+  if (!c.ca_file.empty()) {
+    if (auto n = mc::tls::count_pem_certificates(c.ca_file); !n) return n.error().message;
+  }
+  return {};
+}
+
+std::chrono::milliseconds ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+}
+
+mc::dns::ResolverConfig resolver_config(const Common& c) {
+  mc::dns::ResolverConfig r;
+  r.forwarders = c.resolvers;
+  r.trust_anchor_file = c.trust_anchor;
+  r.query_timeout = std::min(r.query_timeout, ms(c.timeout_s));
+  return r;
+}
+
+mc::net::SmtpTimeouts smtp_timeouts(const Common& c) {
+  const auto step = ms(c.smtp_timeout_s);
+  return {std::min(step, std::chrono::milliseconds(10000)), step, step, step};
+}
+
+int print_report(const mc::Report& report, const Common& c) {
+  std::string text;
+  if (c.format == "json") {
+    text = mc::report::render_json(report);
+  } else if (c.format == "html") {
+    text = mc::report::render_html(report);
+  } else {
+    text = mc::report::render_text(report, {want_colour(c.colour), 80});
+  }
+  if (int rc = write_all(text); rc != 0) return rc;
+  return report.any_failed() ? 1 : 0;
+}
+
+int run(int argc, char** argv) {
   CLI::App app{
       "mailcheck - audit how well a mail domain's transport and sender authentication "
       "are secured"};
@@ -54,36 +148,30 @@ int main(int argc, char** argv) {
   // check
   auto* check = app.add_subcommand("check", "Audit a mail domain");
   std::string domain_arg;
-  std::string format = "text";
-  std::vector<std::string> resolvers;
-  std::string trust_anchor = mc::dns::kDefaultTrustAnchor;
-  std::string ca_file;
-  double timeout_s = 60;
   std::vector<std::string> selectors;
-  std::string colour = "auto";
+  Common check_opts;
   check->add_option("domain", domain_arg, "Domain to audit (IDNs accepted, e.g. müller.co.nz)")
       ->required();
-  check->add_option("--format", format, "Output format")
-      ->check(CLI::IsMember({"text", "json", "html"}))
-      ->capture_default_str();
-  check->add_option("--resolver", resolvers,
-                    "Forward DNS queries to this recursor, IP[@PORT] (repeatable; 'system' uses "
-                    "/etc/resolv.conf). Answers are still DNSSEC-validated locally. Default: "
-                    "recursive resolution from the root servers");
-  check
-      ->add_option("--trust-anchor", trust_anchor,
-                   "DNSSEC trust anchor file (zone-file DS or DNSKEY lines)")
-      ->capture_default_str();
-  check->add_option(
-      "--ca-file", ca_file,
-      "Extra PEM CA certificates trusted for web-PKI checks (used by the TLS checks)");
-  check->add_option("--timeout", timeout_s, "Upper bound on the whole audit, in seconds")
-      ->capture_default_str();
+  add_common(check, check_opts);
   check->add_option("--dkim-selector", selectors,
                     "DKIM selector to look up (repeatable; used by the dkim check)");
-  check->add_option("--color", colour, "Colour in text output")
-      ->check(CLI::IsMember({"auto", "always", "never"}))
+
+  // dane
+  auto* dane =
+      app.add_subcommand("dane", "Check DANE (TLSA) and TLS of one host, without an MX lookup");
+  std::string host_arg;
+  unsigned port = 25;
+  std::string starttls = "smtp";
+  Common dane_opts;
+  dane->add_option("host", host_arg, "Host name, e.g. mail.example.co.nz")->required();
+  dane->add_option("--port", port, "TCP port (the TLSA name is _PORT._tcp.HOST)")
+      ->check(CLI::Range(1u, 65535u))
       ->capture_default_str();
+  dane->add_option("--starttls", starttls,
+                   "smtp: STARTTLS after EHLO; none: TLS from the first byte (e.g. 443, 465)")
+      ->check(CLI::IsMember({"smtp", "none"}))
+      ->capture_default_str();
+  add_common(dane, dane_opts);
 
   // findings
   auto* findings = app.add_subcommand("findings", "Print the findings catalogue");
@@ -118,34 +206,43 @@ int main(int argc, char** argv) {
     return write_all(j.dump(2) + "\n");
   }
 
+  if (dane->parsed()) {
+    auto host = mc::DomainName::parse(host_arg);
+    if (!host) return usage_error(host.error().message);
+    if (std::string bad = validate_common(dane_opts); !bad.empty()) return usage_error(bad);
+    mc::audit::HostAuditOptions options(*host);
+    options.port = static_cast<std::uint16_t>(port);
+    options.mode = starttls == "none" ? mc::net::TlsMode::kImplicit : mc::net::TlsMode::kStarttls;
+    options.resolver = resolver_config(dane_opts);
+    options.timeout = ms(dane_opts.timeout_s);
+    options.ca_file = dane_opts.ca_file;
+    options.smtp_timeouts = smtp_timeouts(dane_opts);
+    options.ehlo_name = dane_opts.ehlo_name;
+    auto report = mc::audit::run_host_audit(options);
+    if (!report) return usage_error(report.error().message);
+    return print_report(*report, dane_opts);
+  }
+
   auto domain = mc::DomainName::parse(domain_arg);
   if (!domain) return usage_error(domain.error().message);
-  if (!(timeout_s > 0 && timeout_s <= 3600)) {
-    return usage_error(
-        fmt::format("--timeout {} is out of range; give seconds between 1 and 3600", timeout_s));
-  }
-  if (!ca_file.empty()) {
-    if (auto n = mc::tls::count_pem_certificates(ca_file); !n)
-      return usage_error(n.error().message);
-  }
-
-  mc::audit::AuditOptions options{*domain, {}, {}, selectors, ca_file};
-  options.resolver.forwarders = resolvers;
-  options.resolver.trust_anchor_file = trust_anchor;
-  options.timeout = std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000));
-  options.resolver.query_timeout = std::min(options.resolver.query_timeout, options.timeout);
-
+  if (std::string bad = validate_common(check_opts); !bad.empty()) return usage_error(bad);
+  mc::audit::AuditOptions options(*domain);
+  options.dkim_selectors = selectors;
+  options.ca_file = check_opts.ca_file;
+  options.resolver = resolver_config(check_opts);
+  options.timeout = ms(check_opts.timeout_s);
+  options.smtp_timeouts = smtp_timeouts(check_opts);
+  options.ehlo_name = check_opts.ehlo_name;
   auto report = mc::audit::run_audit(options);
   if (!report) return usage_error(report.error().message);
+  return print_report(*report, check_opts);
+}
 
-  std::string text;
-  if (format == "json") {
-    text = mc::report::render_json(*report);
-  } else if (format == "html") {
-    text = mc::report::render_html(*report);
-  } else {
-    text = mc::report::render_text(*report, {want_colour(colour), 80});
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    // A bug, not a finding: say so on one line and keep the exit-code contract.
+    return usage_error(fmt::format("internal error: {}; please report it", e.what()));
   }
-  if (int rc = write_all(text); rc != 0) return rc;
-  return report->any_failed() ? 1 : 0;
 }

@@ -9,8 +9,11 @@
 #include <ctime>
 #include <exception>
 
+#include "checks/dane.hpp"
 #include "checks/dnssec.hpp"
 #include "checks/mx.hpp"
+#include "checks/starttls.hpp"
+#include "checks/transport.hpp"
 
 namespace asio = boost::asio;
 using namespace boost::asio::experimental::awaitable_operators;
@@ -30,14 +33,33 @@ std::string now_rfc3339() {
 struct Collected {
   checks::MxData mx;
   checks::ZoneData zone;
+  checks::TransportData transport;
 };
 
-asio::awaitable<Collected> collect(dns::Resolver& resolver, const DomainName& domain,
+struct MailPath {
+  checks::MxData mx;
+  checks::TransportData transport;
+};
+
+// mail_path - the MX chain, then TLSA and SMTP for every MX host (each needs the one before).
+asio::awaitable<MailPath> mail_path(dns::Resolver& resolver, const AuditOptions& options,
+                                    std::chrono::steady_clock::time_point start) {
+  MailPath p;
+  p.mx = co_await checks::collect_mx(resolver, options.domain, start);
+  checks::TransportOptions t;
+  t.timeouts = options.smtp_timeouts;
+  t.deadline = start + options.timeout;
+  t.ehlo_name = options.ehlo_name;
+  p.transport = co_await checks::collect_transport(resolver, p.mx, t, start);
+  co_return p;
+}
+
+asio::awaitable<Collected> collect(dns::Resolver& resolver, const AuditOptions& options,
                                    std::chrono::steady_clock::time_point start) {
-  // Independent lookups run at once: the MX chain and the zone's DNSSEC parameters.
-  auto [mx, zone] = co_await (checks::collect_mx(resolver, domain, start) &&
-                              checks::collect_zone(resolver, domain, start));
-  co_return Collected{std::move(mx), std::move(zone)};
+  // Independent work runs at once: the mail path and the zone's DNSSEC parameters.
+  auto [path, zone] = co_await (mail_path(resolver, options, start) &&
+                                checks::collect_zone(resolver, options.domain, start));
+  co_return Collected{std::move(path.mx), std::move(zone), std::move(path.transport)};
 }
 
 }  // namespace
@@ -60,16 +82,62 @@ Result<Report> run_audit(const AuditOptions& options) {
 
   std::exception_ptr failure;
   std::optional<Collected> collected;
-  asio::co_spawn(io, collect(**resolver, options.domain, start),
-                 [&](std::exception_ptr e, Collected c) {
-                   failure = e;
-                   if (!e) collected = std::move(c);
-                 });
+  asio::co_spawn(io, collect(**resolver, options, start), [&](std::exception_ptr e, Collected c) {
+    failure = e;
+    if (!e) collected = std::move(c);
+  });
   io.run();
   if (failure) std::rethrow_exception(failure);  // a bug, not a DNS failure
 
   report.areas.push_back(checks::evaluate_mx(collected->mx));
   report.areas.push_back(checks::evaluate_dnssec(collected->zone, collected->mx));
+  report.areas.push_back(checks::evaluate_dane(collected->transport, collected->mx));
+  report.areas.push_back(checks::evaluate_starttls(collected->transport, collected->mx,
+                                                   options.ca_file,
+                                                   options.now ? options.now : std::time(nullptr)));
+  report.elapsed_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+Result<Report> run_host_audit(const HostAuditOptions& options) {
+  asio::io_context io;
+  auto resolver = dns::Resolver::create(io.get_executor(), options.resolver);
+  if (!resolver) return tl::unexpected(resolver.error());
+  const auto start = std::chrono::steady_clock::now();
+  (*resolver)->set_deadline(start + options.timeout);
+
+  Report report;
+  report.domain = options.host.str();
+  report.domain_unicode = options.host.unicode();
+  report.generated_at = now_rfc3339();
+  report.tool_version = tool_version();
+  report.resolver = (*resolver)->summary();
+
+  checks::MxData mx;
+  mx.domain = options.host.str();
+  checks::TransportData transport;
+  std::exception_ptr failure;
+  auto body = [&]() -> asio::awaitable<void> {
+    checks::MxHost h;
+    h.name = options.host.str();
+    mx.hosts.push_back(co_await checks::resolve_host(**resolver, std::move(h)));
+    checks::TransportOptions t;
+    t.timeouts = options.smtp_timeouts;
+    t.deadline = start + options.timeout;
+    t.ehlo_name = options.ehlo_name;
+    t.port = options.port;
+    t.mode = options.mode;
+    t.mx_lookup = false;
+    transport = co_await checks::collect_transport(**resolver, mx, t, start);
+  };
+  asio::co_spawn(io, body(), [&](std::exception_ptr e) { failure = e; });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+
+  report.areas.push_back(checks::evaluate_dane(transport, mx));
+  report.areas.push_back(checks::evaluate_starttls(transport, mx, options.ca_file,
+                                                   options.now ? options.now : std::time(nullptr)));
   report.elapsed_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return report;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -14,18 +15,40 @@
 #include "core/report_model.hpp"
 #include "core/result.hpp"
 #include "dns/resolver.hpp"
+#include "net/smtp_probe.hpp"
 
 namespace mc::audit {
 
 struct AuditOptions {
+  explicit AuditOptions(DomainName d) : domain(std::move(d)) {}
   DomainName domain;
   dns::ResolverConfig resolver;
   std::chrono::milliseconds timeout{60000};  // the whole audit
   std::vector<std::string> dkim_selectors;   // used by the dkim check
   std::string ca_file;                       // extra web-PKI CAs, used by TLS checks
+  net::SmtpTimeouts smtp_timeouts;           // per step of each SMTP probe
+  std::string ehlo_name = "mailcheck.invalid";
+  std::time_t now = 0;  // certificate checks' clock; 0 = the real time
 };
 
 Result<Report> run_audit(const AuditOptions& options);
+
+// HostAuditOptions - `mailcheck dane HOST`: one host, no MX lookup, any port with TLSA.
+struct HostAuditOptions {
+  explicit HostAuditOptions(DomainName h) : host(std::move(h)) {}
+  DomainName host;
+  std::uint16_t port = 25;
+  net::TlsMode mode = net::TlsMode::kStarttls;
+  dns::ResolverConfig resolver;
+  std::chrono::milliseconds timeout{60000};
+  std::string ca_file;
+  net::SmtpTimeouts smtp_timeouts;
+  std::string ehlo_name = "mailcheck.invalid";
+  std::time_t now = 0;
+};
+
+// run_host_audit - the dane and starttls areas for one host, with the same logic as an audit.
+Result<Report> run_host_audit(const HostAuditOptions& options);
 
 std::string tool_version();
 

@@ -169,6 +169,18 @@ AreaReport evaluate_dnssec(const ZoneData& zone, const MxData& mx) {
         "Make sure every name server of the domain answers (including DNSKEY and DS queries) over "
         "UDP and TCP."));
     undetermined = true;
+  } else if (domain_state == dns::Security::kInsecure && zone_state == dns::Security::kInsecure &&
+             zone.ds.security == dns::Security::kSecure && zone.ds.has_data()) {
+    // RFC 4035 §5.2: a validated DS whose algorithms the validator does not support makes the
+    // zone insecure, not bogus. The zone is signed; validators just cannot use it.
+    findings.push_back(make_finding(
+        "dnssec.unsupported_algorithm", domain,
+        fmt::format("{} is signed, but with an algorithm or DS digest this validator does not "
+                    "support, so it counts as unsigned",
+                    domain),
+        zone.ds.evidence_lines(),
+        "Roll the zone to algorithm 13 (ECDSAP256SHA256) or 15 (ED25519) and publish a DS with "
+        "digest type 2 (SHA-256)."));
   } else if (domain_state == dns::Security::kInsecure && zone_state == dns::Security::kInsecure) {
     findings.push_back(make_finding(
         "dnssec.unsigned", domain, fmt::format("{} is not DNSSEC-signed", domain),
@@ -208,7 +220,8 @@ AreaReport evaluate_dnssec(const ZoneData& zone, const MxData& mx) {
           "SHA-1 one."));
       warning = true;
     }
-    for (const auto& r : zone.nsec3param.records) {
+    for (const auto& r :
+         zone.nsec3param.has_data() ? zone.nsec3param.records : std::vector<dns::Record>{}) {
       if (r.fields.size() < 4) continue;
       const int iterations = to_int(r.fields[2]);
       const std::string& salt = r.fields[3];
@@ -281,7 +294,7 @@ AreaReport evaluate_dnssec(const ZoneData& zone, const MxData& mx) {
   } else if (undetermined) {
     rep.status = Status::kError;
     rep.summary = "DNSSEC state could not be determined";
-  } else if (domain_state == dns::Security::kInsecure) {
+  } else if (zone_state == dns::Security::kInsecure) {
     rep.status = Status::kNone;
     rep.summary = "not signed";
   } else if (mx.mx.outcome == dns::Outcome::kNxDomain) {

@@ -32,6 +32,8 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
   return out;
 }
 
+}  // namespace
+
 asio::awaitable<MxHost> resolve_host(dns::Resolver& resolver, MxHost host) {
   std::vector<asio::awaitable<dns::Answer>> lookups;
   lookups.push_back(resolver.query(host.name, dns::rrtype::kA));
@@ -41,6 +43,8 @@ asio::awaitable<MxHost> resolve_host(dns::Resolver& resolver, MxHost host) {
   host.aaaa = std::move(answers[1]);
   co_return host;
 }
+
+namespace {
 
 double ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
@@ -357,7 +361,7 @@ AreaReport evaluate_mx(const MxData& data) {
                       "{}. 3600 IN MX 0 .",
                       domain, h.name, domain)));
       rep.summary = fmt::format("no MX records: implicit MX to {}", h.name);
-    } else if (!h.lookup_failed()) {
+    } else if (h.a.is_answer() && h.aaaa.is_answer()) {
       findings.push_back(make_finding(
           "mx.no_mail_host", domain,
           fmt::format("{} has no MX records and no addresses: mail cannot be delivered", domain),

@@ -57,6 +57,9 @@ boost::asio::awaitable<MxData> collect_mx(dns::Resolver& resolver, const DomainN
 
 AreaReport evaluate_mx(const MxData& data);
 
+// resolve_host - the A and AAAA records of one host, looked up at once.
+boost::asio::awaitable<MxHost> resolve_host(dns::Resolver& resolver, MxHost host);
+
 // derive_mx_data - entries and hosts from an MX answer (exposed for unit tests).
 void derive_mx_entries(MxData& data);
 

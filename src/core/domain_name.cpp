@@ -15,6 +15,20 @@ namespace {
 constexpr std::size_t kMaxNameLength = 253;  // RFC 1035 §2.3.4: 255 octets on the wire
 constexpr std::size_t kMaxLabelLength = 63;
 
+// printable - user input as it may appear in a one-line message: control characters (newlines,
+// escape sequences) are shown as \xNN so an error can neither span lines nor drive the terminal.
+std::string printable(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 bool is_ldh(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
 
 std::string lower_ascii(std::string_view s) {
@@ -54,7 +68,7 @@ Result<void> check_ldh_labels(const std::string& name, std::string_view shown) {
             ErrorKind::kInvalidInput,
             fmt::format("'{}' contains '{}', which is not allowed in a host name (letters, digits "
                         "and hyphens only)",
-                        shown, c));
+                        shown, printable(std::string(1, c))));
       }
     }
     if (label.front() == '-' || label.back() == '-') {
@@ -85,7 +99,7 @@ Result<DomainName> DomainName::parse(std::string_view input) {
   }
   if (looks_like_ip_address(text)) {
     return make_error(ErrorKind::kInvalidInput,
-                      fmt::format("'{}' is an IP address; give a domain name", text));
+                      fmt::format("'{}' is an IP address; give a domain name", printable(text)));
   }
   if (text.size() > 1 && text.back() == '.') text.pop_back();
   if (text == ".") {
@@ -103,12 +117,13 @@ Result<DomainName> DomainName::parse(std::string_view input) {
     std::unique_ptr<char, decltype(&idn2_free)> guard(out, &idn2_free);
     if (rc != IDN2_OK) {
       return make_error(ErrorKind::kInvalidInput,
-                        fmt::format("'{}' is not a valid internationalised domain name: {}", text,
-                                    idn2_strerror(rc)));
+                        fmt::format("'{}' is not a valid internationalised domain name: {}",
+                                    printable(text), idn2_strerror(rc)));
     }
     candidate = lower_ascii(out);
   }
-  if (auto ok = check_ldh_labels(candidate, input); !ok) return tl::unexpected(ok.error());
+  if (auto ok = check_ldh_labels(candidate, printable(input)); !ok)
+    return tl::unexpected(ok.error());
   // Every A-label must decode and re-encode to itself (RFC 5891 §5.4), whichever way it came in,
   // so that the canonical form always parses to itself.
   if (candidate.find("xn--") != std::string::npos) {
@@ -117,7 +132,7 @@ Result<DomainName> DomainName::parse(std::string_view input) {
     std::unique_ptr<char, decltype(&idn2_free)> guard(uni, &idn2_free);
     if (rc != IDN2_OK) {
       return make_error(ErrorKind::kInvalidInput, fmt::format("'{}' has an invalid IDN A-label: {}",
-                                                              text, idn2_strerror(rc)));
+                                                              printable(text), idn2_strerror(rc)));
     }
     char* back = nullptr;
     rc = idn2_to_ascii_8z(uni, &back, IDN2_NONTRANSITIONAL);
@@ -125,7 +140,7 @@ Result<DomainName> DomainName::parse(std::string_view input) {
     if (rc != IDN2_OK || lower_ascii(back) != candidate) {
       return make_error(
           ErrorKind::kInvalidInput,
-          fmt::format("'{}' has an A-label that is not in canonical IDNA form", text));
+          fmt::format("'{}' has an A-label that is not in canonical IDNA form", printable(text)));
     }
   }
   return DomainName(std::move(candidate));

@@ -86,6 +86,11 @@ constexpr std::array kCatalogue = std::to_array<FindingDef>({
      "the "
      "domain.",
      "RFC 4033 §2, RFC 7672 §1.3"},
+    {"dnssec.unsupported_algorithm", Area::kDnssec, kWarning,
+     "Signed with an algorithm validators do not support",
+     "When no DS algorithm or digest is supported, validators treat the zone as unsigned: DANE "
+     "cannot protect it.",
+     "RFC 4035 §5.2, RFC 8624 §3"},
     {"dnssec.bogus", Area::kDnssec, kCritical, "DNSSEC validation fails (bogus)",
      "Validating resolvers answer SERVFAIL for bogus data, so validating senders cannot find the "
      "domain's mail servers and mail waits in their queues.",
@@ -122,6 +127,103 @@ constexpr std::array kCatalogue = std::to_array<FindingDef>({
      "RFC 9276 §3.1, §3.2"},
     {"dnssec.nsec3_salt", Area::kDnssec, kInfo, "NSEC3 uses a salt",
      "A salt adds no protection and should not be used.", "RFC 9276 §3.1"},
+
+    // ---- dane -----------------------------------------------------------------------------------
+    {"dane.not_deployed", Area::kDane, kWarning, "DNSSEC is in place but no TLSA records",
+     "The MX host's zone is signed, so DANE needs only TLSA records; without them senders cannot "
+     "authenticate the server and an active attacker can strip or intercept TLS.",
+     "RFC 7672 §1.3, §2.2"},
+    {"dane.tlsa_lookup_failed", Area::kDane, kCritical, "The TLSA lookup fails",
+     "A TLSA lookup that fails (SERVFAIL, timeout, DNSSEC bogus) makes a DANE sender treat the MX "
+     "host as unreachable and defer mail.",
+     "RFC 7672 §2.2 (d), §2.1.1"},
+    {"dane.only_unusable", Area::kDane, kCritical, "Every TLSA record is unusable",
+     "With secure TLSA records none of which is usable, a DANE sender still requires TLS but can "
+     "authenticate nothing; the publication is broken and mail is not protected.",
+     "RFC 7672 §2.2 (b), §3.1.3; RFC 7671 §10.3"},
+    {"dane.mismatch", Area::kDane, kCritical, "No TLSA record matches the server's certificate",
+     "A DANE sender checks the certificate chain against the TLSA records and defers mail when "
+     "none matches; this is what happens after a key change without a TLSA update.",
+     "RFC 7672 §3, RFC 7671 §5"},
+    {"dane.name_mismatch", Area::kDane, kCritical,
+     "A DANE-TA record matches, but the certificate is for another name",
+     "With DANE-TA(2) the server certificate must still carry the MX host name (or the "
+     "CNAME-expanded name); otherwise a DANE sender defers mail.",
+     "RFC 7672 §3.2.2"},
+    {"dane.mx_bogus", Area::kDane, kCritical, "The MX records are bogus",
+     "DANE starts from DNSSEC-validated MX records; a bogus MX RRset makes DANE senders defer "
+     "all mail to the domain.",
+     "RFC 7672 §2.1.1, §2.1.2"},
+    {"dane.no_tls", Area::kDane, kCritical, "TLSA records but no TLS session",
+     "With usable TLSA records TLS is mandatory: if STARTTLS is missing, refused or the handshake "
+     "fails, a DANE sender defers mail.",
+     "RFC 7672 §2.2 (a), §3"},
+    {"dane.unusable_records", Area::kDane, kWarning, "Some TLSA records are unusable",
+     "PKIX-TA(0), PKIX-EE(1), unknown parameters and digests of the wrong length are ignored by "
+     "SMTP senders; they add confusion and nothing else.",
+     "RFC 7672 §3.1.3, RFC 6698 §2.1"},
+    {"dane.rollover_single", Area::kDane, kWarning, "A single TLSA record: no safe key rollover",
+     "With one TLSA record tied to one key, the next certificate with a new key breaks DANE until "
+     "the DNS catches up. Publish \"current + next\" (3 1 1 + 3 1 1) or \"3 1 1 + 2 1 1\".",
+     "RFC 7671 §8.1, RFC 7672 §3.1"},
+    {"dane.tlsa_insecure", Area::kDane, kWarning, "TLSA records that DNSSEC does not protect",
+     "TLSA records are only used when the MX records, the host's addresses and the TLSA RRset are "
+     "all DNSSEC-secure; otherwise senders ignore them.",
+     "RFC 7672 §2.1.2, §2.2.1, §2.2.2"},
+    {"dane.partial", Area::kDane, kWarning, "DANE protects some MX hosts but not others",
+     "An attacker can push mail to the MX hosts without DANE; every MX host needs usable TLSA "
+     "records for the domain to be protected.",
+     "RFC 7672 §2.2.1"},
+
+    // ---- starttls -------------------------------------------------------------------------------
+    {"starttls.connect_failed", Area::kStarttls, kCritical, "No SMTP connection to the MX address",
+     "The connection was refused, reset or timed out; senders cannot deliver to this address.",
+     "RFC 5321 §5.1"},
+    {"starttls.greeting_failed", Area::kStarttls, kCritical, "No valid SMTP greeting",
+     "The server sent no greeting in time, sent something that is not SMTP, or refused the "
+     "session (4xx/5xx).",
+     "RFC 5321 §3.1, §4.2"},
+    {"starttls.ehlo_failed", Area::kStarttls, kCritical, "EHLO was rejected",
+     "Without EHLO there are no extensions, so no STARTTLS.", "RFC 5321 §4.1.1.1, RFC 3207 §4"},
+    {"starttls.not_offered", Area::kStarttls, kCritical, "STARTTLS is not offered",
+     "Mail to this server travels in cleartext.", "RFC 3207 §4"},
+    {"starttls.refused", Area::kStarttls, kCritical, "STARTTLS is offered but refused",
+     "The server lists STARTTLS but does not start TLS (e.g. 454), so mail goes in cleartext or "
+     "waits.",
+     "RFC 3207 §4"},
+    {"starttls.handshake_failed", Area::kStarttls, kCritical, "The TLS handshake fails",
+     "The server accepted STARTTLS but no TLS session could be set up.", "RFC 3207 §4.1"},
+    {"starttls.ehlo_after_tls_failed", Area::kStarttls, kWarning, "EHLO after TLS failed",
+     "After the handshake the client must send EHLO again; a server that fails here loses mail.",
+     "RFC 3207 §4.2"},
+    {"starttls.old_tls", Area::kStarttls, kWarning, "TLS 1.0 or 1.1 negotiated",
+     "TLS 1.0 and 1.1 must not be used; MTA-STS requires TLS 1.2 or later.",
+     "RFC 8996 §4-5, RFC 8461 §7.2"},
+    {"starttls.weak_cipher", Area::kStarttls, kWarning, "Weak cipher suite",
+     "The negotiated suite lacks forward secrecy or uses a broken algorithm.",
+     "RFC 7525 §4.2, RFC 9325 §4.2"},
+    {"starttls.weak_key", Area::kStarttls, kWarning, "Weak certificate key",
+     "RSA keys below 2048 bits are too weak.", "RFC 9325 §4.5"},
+    {"starttls.cert_untrusted", Area::kStarttls, kWarning, "Certificate not trusted by web PKI",
+     "The chain does not lead to a trusted CA: MTA-STS senders refuse it (DANE can still "
+     "authenticate it).",
+     "RFC 8461 §4.2, RFC 5280 §6"},
+    {"starttls.cert_name_mismatch", Area::kStarttls, kWarning,
+     "Certificate not valid for the MX host name",
+     "No subjectAltName matches the MX host name, so MTA-STS and DANE-TA checks fail.",
+     "RFC 6125 §6, RFC 8461 §4.2, RFC 7672 §3.2.2"},
+    {"starttls.cert_expired", Area::kStarttls, kWarning, "Certificate expired",
+     "Web-PKI clients (MTA-STS) reject an expired certificate; DANE-EE ignores expiry.",
+     "RFC 5280 §4.1.2.5, RFC 7672 §3.1.1"},
+    {"starttls.cert_expiring", Area::kStarttls, kWarning, "Certificate expires within 14 days",
+     "Renew it before senders start rejecting it.", "RFC 5280 §4.1.2.5"},
+    {"starttls.listed_after_tls", Area::kStarttls, kWarning, "STARTTLS offered again after TLS",
+     "The server must not offer STARTTLS once TLS is active.", "RFC 3207 §4.2"},
+    {"starttls.cleartext_after_starttls", Area::kStarttls, kWarning,
+     "Cleartext data after the STARTTLS reply",
+     "The server sent bytes after its 220 reply and before the handshake: the class of bug that "
+     "allows command injection (CVE-2011-0411).",
+     "RFC 3207 §4, §6"},
 });
 
 }  // namespace

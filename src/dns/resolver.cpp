@@ -21,9 +21,26 @@ namespace asio = boost::asio;
 
 namespace mc::dns {
 
+// Pending - one lookup in flight. Owned by the query's coroutine frame; if that frame goes away
+// before the answer (a cancelled or destroyed coroutine), the destructor cancels the lookup so no
+// callback can reach freed memory, and keeps the in-flight count right.
 struct Resolver::Pending {
-  explicit Pending(asio::any_io_executor ex) : timer(std::move(ex)) {}
+  Pending(Resolver& r, asio::any_io_executor ex) : resolver(r), timer(std::move(ex)) {}
+  ~Pending() {
+    if (registered) {
+      // ub_cancel fails only when the callback already ran (done is then true).
+      if (!done) (void)ub_cancel(resolver.ctx_.get(), async_id);
+      resolver.finish_one();
+    }
+    if (result != nullptr) ub_resolve_free(result);
+  }
+  Pending(const Pending&) = delete;
+  Pending& operator=(const Pending&) = delete;
+
+  Resolver& resolver;
   asio::steady_timer timer;
+  int async_id = 0;
+  bool registered = false;
   bool done = false;
   int err = 0;
   ub_result* result = nullptr;
@@ -149,6 +166,12 @@ Result<std::unique_ptr<Resolver>> Resolver::create(asio::any_io_executor executo
   }
   // RFC 9715 / DNS flag day 2020: avoid IP fragmentation.
   (void)ub_ctx_set_option(raw, "edns-buffer-size:", "1232");
+  // unbound keeps the full reason for a validation failure (signature expired, no DS matching a
+  // DNSKEY, ...) only at val-log-level 2; the reports quote it.
+  if (auto ok = check(ub_ctx_set_option(raw, "val-log-level:", "2"), "cannot keep DNSSEC reasons");
+      !ok) {
+    return tl::unexpected(ok.error());
+  }
   return std::unique_ptr<Resolver>(new Resolver(std::move(executor), ctx.release(), config));
 }
 
@@ -210,38 +233,33 @@ asio::awaitable<Answer> Resolver::query(std::string name, std::uint16_t type) {
     a.error = "the audit deadline had passed before this lookup";
     co_return a;
   }
-  auto pending = std::make_unique<Pending>(executor_);
+  auto pending = std::make_unique<Pending>(*this, executor_);
   pending->timer.expires_at(expiry);
-  int async_id = 0;
   const std::string wire_name = qname == "." ? qname : qname + ".";
   int rc = ub_resolve_async(ctx_.get(), wire_name.c_str(), type, 1 /* IN */, pending.get(),
-                            &Resolver::on_result, &async_id);
+                            &Resolver::on_result, &pending->async_id);
   ++queries_sent_;
-  if (rc != 0) {
-    co_return answer_from_result(qname, type, rc, nullptr);
-  }
+  if (rc != 0) co_return answer_from_result(qname, type, rc, nullptr);
+  pending->registered = true;
   ++in_flight_;
   watch_fd();
   co_await pending->timer.async_wait(asio::as_tuple(asio::use_awaitable));
-  finish_one();
   Answer answer;
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!pending->done) {
-    if (ub_cancel(ctx_.get(), async_id) != 0) {
-      // The worker still holds our pointer; keep the slot alive rather than risk a late callback.
-      (void)pending.release();
-    }
     answer.qname = qname;
     answer.qtype = type;
     answer.outcome = Outcome::kTimeout;
-    answer.error = fmt::format(
-        "no answer within {:.1f} s",
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    answer.error =
+        expiry == deadline_
+            ? fmt::format("the audit deadline (--timeout) ended the lookup after {:.1f} s", waited)
+            : fmt::format("no answer within {:.1f} s", waited);
   } else {
     answer = answer_from_result(qname, type, pending->err, pending->result);
-    if (pending->result != nullptr) ub_resolve_free(pending->result);
   }
-  answer.elapsed_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  pending.reset();  // cancels the lookup if it is still running, frees the result
+  answer.elapsed_ms = waited * 1000;
   co_return answer;
 }
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <ldns/ldns.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "core/domain_name.hpp"
@@ -72,9 +73,10 @@ Result<ParsedResponse> parse_response(std::span<const std::uint8_t> wire, std::s
   for (std::size_t i = 0; answer != nullptr && i < ldns_rr_list_rr_count(answer); ++i) {
     all.push_back(convert(ldns_rr_list_rr(answer, i)));
   }
-  // Follow the chain from qname (RFC 1034 §3.6.2); a loop or an over-long chain stops it.
+  // Follow the chain from qname (RFC 1034 §3.6.2). A loop or a chain longer than we follow is a
+  // malformed answer: calling it NODATA would, for MX, turn into a wrong implicit MX.
   std::string current = normalize_dns_name(qname);
-  for (int step = 0; step < kMaxCnameChain; ++step) {
+  for (int step = 0; qtype != rrtype::kCname; ++step) {
     const Record* link = nullptr;
     for (const auto& r : all) {
       if (r.type == rrtype::kCname && r.owner == current && !r.fields.empty()) {
@@ -82,7 +84,15 @@ Result<ParsedResponse> parse_response(std::span<const std::uint8_t> wire, std::s
         break;
       }
     }
-    if (link == nullptr || qtype == rrtype::kCname) break;
+    if (link == nullptr) break;
+    const bool loop = std::any_of(out.cname_chain.begin(), out.cname_chain.end(),
+                                  [&](const CnameLink& c) { return c.from == link->fields[0]; }) ||
+                      link->fields[0] == current;
+    if (loop || step == kMaxCnameChain) {
+      return make_error(ErrorKind::kMalformed,
+                        loop ? fmt::format("CNAME loop at {}", current)
+                             : fmt::format("CNAME chain longer than {} links", kMaxCnameChain));
+    }
     out.cname_chain.push_back(CnameLink{current, link->fields[0], link->ttl});
     current = link->fields[0];
   }

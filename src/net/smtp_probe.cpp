@@ -176,6 +176,7 @@ void read_tls_session(SSL* ssl, TlsSession& s) {
     std::size_t dlen = 0;
     const int depth = SSL_get0_dane_tlsa(ssl, &usage, &selector, &mtype, &data, &dlen);
     s.dane.authenticated = verify == X509_V_OK && depth >= 0;
+    s.dane.verify_error = verify;
     s.dane.match_depth = depth;
     if (depth >= 0 && data != nullptr) {
       policy::TlsaRecord m;
@@ -214,6 +215,8 @@ asio::awaitable<void> over_tls(Tls& tls, ProbeResult& r, const SmtpTimeouts& to)
   }
   read_tls_session(ssl, session);
   r.tls = std::move(session);
+  // Implicit TLS probes only the TLS layer: the service behind it need not speak SMTP (443).
+  if (r.target.mode == TlsMode::kImplicit) co_return;
 
   SmtpReplyReader reader;
   auto ehlo = co_await command(tls, reader, "EHLO " + r.target.ehlo_name + "\r\n", to.command);

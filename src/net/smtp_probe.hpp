@@ -58,7 +58,8 @@ struct DaneOutcome {
   bool authenticated = false;
   int match_depth = -1;  // chain depth of the matching certificate
   std::optional<policy::TlsaRecord> matched;
-  std::string error;  // OpenSSL's verify error when not authenticated
+  long verify_error = 0;  // X509_V_ERR_* (0 = X509_V_OK)
+  std::string error;      // OpenSSL's verify error when not authenticated
 };
 
 struct TlsSession {

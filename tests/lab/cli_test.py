@@ -109,6 +109,8 @@ class Cli(unittest.TestCase):
     def test_bad_inputs_get_one_line_and_exit_two(self):
         self.assert_usage_error(run("check", "exa mple.nz"), "not allowed")
         self.assert_usage_error(run("check", "a..nz"), "empty label")
+        # Control characters in input never break the one-line message.
+        self.assert_usage_error(run("check", "bad\nname\x1b[31m"), "\\x0a")
         self.assert_usage_error(run("check", "192.0.2.1"), "IP address")
         self.assert_usage_error(run("check", "good.co.nz", "--format", "yaml"), "--format")
         self.assert_usage_error(run("check", "good.co.nz", "--bogus-flag"), "bogus-flag")

@@ -31,7 +31,13 @@ Report audit(const std::string& domain, std::chrono::milliseconds timeout,
              std::chrono::milliseconds query_timeout) {
   auto name = DomainName::parse(domain);
   EXPECT_TRUE(name) << domain;
-  audit::AuditOptions o{*name, resolver_config(query_timeout), timeout, {}, {}};
+  audit::AuditOptions o(*name);
+  o.resolver = resolver_config(query_timeout);
+  o.timeout = timeout;
+  o.ca_file = g_env.ca;
+  // Short SMTP step deadlines: the lab's misbehaving servers answer "slow" or not at all.
+  o.smtp_timeouts = {std::chrono::seconds(3), std::chrono::seconds(4), std::chrono::seconds(4),
+                     std::chrono::seconds(4)};
   auto r = audit::run_audit(o);
   EXPECT_TRUE(r) << (r ? "" : r.error().message);
   return r ? *r : Report{};
@@ -75,7 +81,7 @@ int main(int argc, char** argv) {
     kv[line.substr(0, eq)] = value;
   }
   auto& e = const_cast<mc::lab::LabEnv&>(mc::lab::env());
-  e = {kv["LAB_NS"], kv["LAB_DIR"], kv["LAB_RESOLVER"], kv["LAB_TRUST_ANCHOR"]};
+  e = {kv["LAB_NS"], kv["LAB_DIR"], kv["LAB_RESOLVER"], kv["LAB_TRUST_ANCHOR"], kv["LAB_CA"]};
   const std::string ns_path = "/run/netns/" + e.ns;
   int fd = ::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) {

@@ -13,6 +13,7 @@ struct LabEnv {
   std::string dir;
   std::string resolver;
   std::string trust_anchor;
+  std::string ca;
 };
 
 // env - the settings lab_main.cpp read from $MAILCHECK_LAB_DIR/env.

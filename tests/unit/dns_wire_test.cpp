@@ -1,4 +1,5 @@
 // dns_wire_test.cpp - parse_response on messages built with ldns, and on hostile bytes.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -67,9 +68,22 @@ TEST(DnsWire, CnameLoopIsBounded) {
       build("a.example.nz.", LDNS_RR_TYPE_A,
             {"a.example.nz. 60 IN CNAME b.example.nz.", "b.example.nz. 60 IN CNAME a.example.nz."});
   auto r = parse_response(wire, "a.example.nz", rrtype::kA);
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->cname_chain.size(), static_cast<std::size_t>(kMaxCnameChain));
-  EXPECT_TRUE(r->records.empty());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("CNAME loop"), std::string::npos) << r.error().message;
+}
+
+TEST(DnsWire, OverlongCnameChainIsAnErrorNotNoData) {
+  std::vector<std::string> rrs;
+  for (int i = 0; i <= kMaxCnameChain; ++i) {
+    rrs.push_back(fmt::format("c{}.example.nz. 60 IN CNAME c{}.example.nz.", i, i + 1));
+  }
+  rrs.push_back(fmt::format("c{}.example.nz. 60 IN MX 10 mx.example.nz.", kMaxCnameChain + 1));
+  std::vector<const char*> ptrs;
+  for (auto& s : rrs) ptrs.push_back(s.c_str());
+  auto wire = build("c0.example.nz.", LDNS_RR_TYPE_MX, ptrs);
+  auto r = parse_response(wire, "c0.example.nz", rrtype::kMx);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("longer than"), std::string::npos);
 }
 
 TEST(DnsWire, TxtStringsAreRawAndSeparate) {

@@ -17,12 +17,7 @@ using test::answer;
 using test::nodata;
 using test::secure_data;
 
-std::vector<std::string> ids(const AreaReport& r) {
-  std::vector<std::string> out;
-  for (const auto& f : r.findings) out.push_back(f.id);
-  std::sort(out.begin(), out.end());
-  return out;
-}
+using test::ids;
 
 ZoneData signed_zone(int algorithm = 13, std::string nsec3 = "") {
   ZoneData z;
@@ -77,6 +72,35 @@ TEST(DnssecCheck, UnsignedDomainIsNone) {
   auto r = evaluate_dnssec(z, m);
   EXPECT_EQ(r.status, Status::kNone);
   EXPECT_EQ(ids(r), std::vector<std::string>{"dnssec.unsigned"});
+}
+
+TEST(DnssecCheck, UnsupportedAlgorithmIsNotCalledUnsigned) {
+  ZoneData z = signed_zone(12);  // GOST: validators drop it, so the zone validates as insecure
+  z.dnskey.security = Security::kInsecure;
+  auto m = mx_with_host(Security::kInsecure);
+  m.mx.security = Security::kInsecure;
+  auto r = evaluate_dnssec(z, m);
+  EXPECT_EQ(r.status, Status::kNone);
+  EXPECT_EQ(ids(r), std::vector<std::string>{"dnssec.unsupported_algorithm"});
+}
+
+TEST(DnssecCheck, SecureNxDomainIsNone) {
+  ZoneData z = signed_zone();
+  z.dnskey = answer("example.co.nz", rrtype::kDnskey, Outcome::kNxDomain, Security::kSecure);
+  MxData m;
+  m.domain = "example.co.nz";
+  m.mx = answer("example.co.nz", rrtype::kMx, Outcome::kNxDomain, Security::kSecure);
+  auto r = evaluate_dnssec(z, m);
+  EXPECT_EQ(r.status, Status::kNone);
+  EXPECT_TRUE(ids(r).empty());
+}
+
+TEST(DnssecCheck, SignedDomainWithInsecureMxAnswerWarns) {
+  auto m = mx_with_host(Security::kSecure);
+  m.mx.security = Security::kInsecure;  // e.g. a CNAME into an unsigned zone
+  auto r = evaluate_dnssec(signed_zone(), m);
+  EXPECT_EQ(r.status, Status::kWarn);
+  EXPECT_EQ(ids(r), std::vector<std::string>{"dnssec.mx_insecure"});
 }
 
 TEST(DnssecCheck, BogusDomainFails) {

@@ -32,6 +32,20 @@ TEST(Findings, DocumentIsInStepWithTheCode) {
          "'mailcheck findings --format markdown > docs/findings.md'";
 }
 
+TEST(Findings, PublishedIdsNeverDisappear) {
+  std::ifstream in(std::string(MAILCHECK_SOURCE_DIR) + "/tests/unit/finding_ids.txt");
+  ASSERT_TRUE(in);
+  int checked = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    bool found = false;
+    for (const auto& d : finding_catalogue()) found |= d.id == line;
+    EXPECT_TRUE(found) << "finding id '" << line << "' was published and must stay";
+    ++checked;
+  }
+  EXPECT_GT(checked, 40);
+}
+
 TEST(Findings, MakeFindingKeepsTheId) {
   auto f = make_finding("mx.null_mx", "example.nz", "summary");
   EXPECT_EQ(f.id, "mx.null_mx");

@@ -18,12 +18,7 @@ using test::answer;
 using test::nodata;
 using test::secure_data;
 
-std::vector<std::string> ids(const AreaReport& r) {
-  std::vector<std::string> out;
-  for (const auto& f : r.findings) out.push_back(f.id);
-  std::sort(out.begin(), out.end());
-  return out;
-}
+using test::ids;
 
 bool has(const AreaReport& r, const std::string& id) {
   auto v = ids(r);
@@ -212,6 +207,37 @@ TEST(MxCheck, DomainAliasIsNoted) {
   auto r = evaluate_mx(d);
   EXPECT_EQ(r.status, Status::kPass);
   EXPECT_EQ(ids(r), std::vector<std::string>{"mx.domain_is_alias"});
+}
+
+TEST(MxCheck, ImplicitMxWithAFailedLookupIsUndetermined) {
+  MxData d;
+  d.domain = "example.co.nz";
+  d.mx = nodata("example.co.nz", rrtype::kMx);
+  d.implicit = true;
+  auto h = host("example.co.nz", {});
+  h.a = answer("example.co.nz", rrtype::kA, Outcome::kTimeout, Security::kIndeterminate);
+  d.hosts.push_back(h);
+  auto r = evaluate_mx(d);
+  EXPECT_EQ(r.status, Status::kError);  // a sender would retry, not bounce
+  EXPECT_EQ(ids(r), std::vector<std::string>{"mx.target_lookup_failed"});
+}
+
+TEST(MxCheck, FailedHostLookupIsReported) {
+  auto h = host("mx2.example.co.nz", {});
+  h.a = answer(h.name, rrtype::kA, Outcome::kServFail, Security::kIndeterminate);
+  h.aaaa = answer(h.name, rrtype::kAaaa, Outcome::kServFail, Security::kIndeterminate);
+  auto r = evaluate_mx(with_mx({{"10", "mx1.example.co.nz"}, {"20", "mx2.example.co.nz"}},
+                               {host("mx1.example.co.nz", {"192.0.2.1"}, {"2001:db8::1"}), h}));
+  EXPECT_EQ(r.status, Status::kWarn);
+  EXPECT_EQ(ids(r), std::vector<std::string>{"mx.target_lookup_failed"});
+}
+
+TEST(MxCheck, OneAddressFamilyFailing) {
+  auto h = host("mx1.example.co.nz", {"192.0.2.1"});
+  h.aaaa = answer(h.name, rrtype::kAaaa, Outcome::kTimeout, Security::kIndeterminate);
+  auto r = evaluate_mx(with_mx({{"10", "mx1.example.co.nz"}}, {h}));
+  EXPECT_EQ(r.status, Status::kWarn);
+  EXPECT_EQ(ids(r), (std::vector<std::string>{"mx.no_ipv6", "mx.target_lookup_failed"}));
 }
 
 TEST(MxCheck, HostileMxRRsetIsBounded) {

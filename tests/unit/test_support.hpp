@@ -1,9 +1,11 @@
 // test_support.hpp - builders of DNS answers for the pure-evaluation unit tests.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "core/report_model.hpp"
 #include "dns/answer.hpp"
 
 namespace mc::test {
@@ -42,6 +44,14 @@ inline dns::Answer secure_data(std::string qname, std::uint16_t qtype,
 inline dns::Answer nodata(std::string qname, std::uint16_t qtype,
                           dns::Security security = dns::Security::kSecure) {
   return answer(std::move(qname), qtype, dns::Outcome::kNoData, security);
+}
+
+// ids - the finding ids of an area, sorted.
+inline std::vector<std::string> ids(const AreaReport& r) {
+  std::vector<std::string> out;
+  for (const auto& f : r.findings) out.push_back(f.id);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace mc::test

@@ -1,0 +1,301 @@
+// dane.cpp - see dane.hpp.
+#include "checks/dane.hpp"
+
+#include <fmt/format.h>
+#include <openssl/x509_vfy.h>
+
+#include <algorithm>
+#include <set>
+
+#include "core/findings.hpp"
+#include "tls/certificate.hpp"
+
+namespace mc::checks {
+namespace {
+
+std::string host_owner(const HostTransport& h) {
+  return fmt::format("_{}._tcp.{}.", h.tlsa.port,
+                     h.tlsa.base_domain.empty() ? h.host : h.tlsa.base_domain);
+}
+
+// suggested_tlsa - the records to publish for the chain this host presented: 3 1 1 for the
+// leaf key, 2 1 1 for its issuer's key (the rollover-safe pair, see dane.rollover_single).
+std::string suggested_tlsa(const HostTransport& h) {
+  for (const auto& p : h.probes) {
+    if (!p.tls || p.tls->chain_der.empty()) continue;
+    std::string out;
+    auto leaf = tls::inspect_certificate(p.tls->chain_der[0]);
+    if (leaf) out += fmt::format("{} 3600 IN TLSA 3 1 1 {}", host_owner(h), leaf->spki_sha256);
+    if (p.tls->chain_der.size() > 1) {
+      if (auto issuer = tls::inspect_certificate(p.tls->chain_der[1])) {
+        out += fmt::format("\n{} 3600 IN TLSA 2 1 1 {}", host_owner(h), issuer->spki_sha256);
+      }
+    }
+    return out;
+  }
+  return {};
+}
+
+std::vector<std::string> tlsa_evidence(const HostTransport& h) {
+  std::vector<std::string> ev;
+  const auto& answer = h.tlsa.answer ? h.tlsa.answer : h.tlsa.unprotected_answer;
+  if (answer) ev = answer->evidence_lines();
+  return ev;
+}
+
+}  // namespace
+
+std::string_view to_string(DaneVerdict v) {
+  switch (v) {
+    case DaneVerdict::kAuthenticated:
+      return "deliver_authenticated";
+    case DaneVerdict::kEncryptedOnly:
+      return "deliver_encrypted_unauthenticated";
+    case DaneVerdict::kNoDane:
+      return "deliver_without_dane";
+    case DaneVerdict::kDefer:
+      return "defer";
+  }
+  return "defer";
+}
+
+HostDaneVerdict dane_verdict(const HostTransport& h) {
+  switch (h.tlsa.state) {
+    case TlsaState::kFailed:
+      return {DaneVerdict::kDefer, "the TLSA lookup failed: " + h.tlsa.reason};
+    case TlsaState::kNotApplicable:
+    case TlsaState::kInsecure:
+    case TlsaState::kAbsent:
+      return {DaneVerdict::kNoDane, h.tlsa.reason};
+    case TlsaState::kAllUnusable:
+    case TlsaState::kUsable:
+      break;
+  }
+  // (a)/(b): TLS is mandatory; every address must get there (RFC 7672 §2.2).
+  if (h.probes.empty()) return {DaneVerdict::kDefer, "the host has no address to connect to"};
+  for (const auto& p : h.probes) {
+    if (!p.tls) {
+      const std::string step = p.failure ? std::string(net::to_string(p.failure->step)) : "tls";
+      return {DaneVerdict::kDefer,
+              fmt::format("{}: no TLS session ({} {}: {})", p.target.address, step,
+                          p.failure ? p.failure->kind : "", p.failure ? p.failure->detail : "")};
+    }
+    if (h.tlsa.state == TlsaState::kUsable && !p.tls->dane.authenticated) {
+      return {DaneVerdict::kDefer,
+              fmt::format("{}: {}", p.target.address,
+                          p.tls->dane.error.empty() ? std::string("not authenticated")
+                                                    : p.tls->dane.error)};
+    }
+  }
+  if (h.tlsa.state == TlsaState::kAllUnusable) {
+    return {DaneVerdict::kEncryptedOnly,
+            "only unusable TLSA records: TLS is mandatory but cannot be authenticated"};
+  }
+  return {DaneVerdict::kAuthenticated, "a TLSA record matched on every address"};
+}
+
+AreaReport evaluate_dane(const TransportData& transport, const MxData& mx) {
+  AreaReport rep;
+  rep.area = Area::kDane;
+  rep.elapsed_ms = transport.elapsed_ms;
+  auto& findings = rep.findings;
+  const std::string& domain = mx.domain;
+  nlohmann::json hosts = nlohmann::json::array();
+  int authenticated = 0, deferred = 0, with_tlsa = 0, unprotected = 0;
+
+  for (const auto& h : transport.hosts) {
+    const HostDaneVerdict v = dane_verdict(h);
+    nlohmann::json hj;
+    hj["name"] = h.host;
+    hj["tlsa_state"] = to_string(h.tlsa.state);
+    hj["reason"] = h.tlsa.reason;
+    hj["base_domain"] = h.tlsa.base_domain;
+    hj["candidates"] = h.tlsa.candidates;
+    hj["verdict"] = to_string(v.verdict);
+    hj["why"] = v.why;
+    hj["records"] = nlohmann::json::array();
+    for (const auto& e : h.tlsa.entries) {
+      hj["records"].push_back({{"record", e.text},
+                               {"name", e.record ? e.record->mnemonic() : std::string()},
+                               {"usable", e.usable()},
+                               {"problem", e.problem}});
+    }
+    if (h.tlsa.answer) hj["lookup"] = dns::to_json(*h.tlsa.answer);
+    hj["addresses"] = nlohmann::json::array();
+    for (const auto& p : h.probes) {
+      nlohmann::json aj{{"address", p.target.address}, {"tls", p.tls.has_value()}};
+      if (p.tls) {
+        aj["dane_enabled"] = p.tls->dane.enabled;
+        aj["authenticated"] = p.tls->dane.authenticated;
+        aj["match_depth"] = p.tls->dane.match_depth;
+        aj["matched"] = p.tls->dane.matched ? nlohmann::json(p.tls->dane.matched->text())
+                                            : nlohmann::json(nullptr);
+        if (!p.tls->dane.error.empty()) aj["error"] = p.tls->dane.error;
+      }
+      hj["addresses"].push_back(std::move(aj));
+    }
+    hosts.push_back(std::move(hj));
+    rep.facts.push_back(
+        Fact{h.host, fmt::format("{} ({})", to_string(v.verdict), to_string(h.tlsa.state))});
+    for (const auto& e : h.tlsa.entries) {
+      rep.facts.push_back(Fact{
+          "  TLSA", fmt::format("{}{}", e.text,
+                                e.record ? " (" + e.record->mnemonic() + ")" : std::string())});
+    }
+
+    const bool has_tlsa = h.tlsa.state == TlsaState::kUsable ||
+                          h.tlsa.state == TlsaState::kAllUnusable ||
+                          h.tlsa.state == TlsaState::kFailed;
+    with_tlsa += has_tlsa;
+    if (v.verdict == DaneVerdict::kAuthenticated) ++authenticated;
+    if (v.verdict == DaneVerdict::kDefer || v.verdict == DaneVerdict::kEncryptedOnly) ++deferred;
+
+    // Findings, one behaviour each.
+    if (h.tlsa.state == TlsaState::kFailed) {
+      findings.push_back(make_finding(
+          "dane.tlsa_lookup_failed", h.host,
+          fmt::format("the TLSA lookup for {} failed, so DANE senders defer mail to it", h.host),
+          tlsa_evidence(h),
+          "Make the TLSA RRset resolvable and DNSSEC-valid (fix the zone's signatures or DS), "
+          "or remove it together with its DS chain."));
+    } else if (h.tlsa.state == TlsaState::kAllUnusable) {
+      findings.push_back(make_finding(
+          "dane.only_unusable", h.host,
+          fmt::format("every TLSA record for {} is unusable for SMTP", h.host), tlsa_evidence(h),
+          "Publish DANE-EE (3 1 1) or DANE-TA (2 1 1) records:\n" + suggested_tlsa(h)));
+    } else if (h.tlsa.state == TlsaState::kUsable && v.verdict == DaneVerdict::kDefer) {
+      const bool tls_missing = std::any_of(h.probes.begin(), h.probes.end(),
+                                           [](const net::ProbeResult& p) { return !p.tls; });
+      if (tls_missing) {
+        findings.push_back(make_finding(
+            "dane.no_tls", h.host,
+            fmt::format("{} publishes TLSA records but no TLS session could be set up: {}", h.host,
+                        v.why),
+            tlsa_evidence(h),
+            "Enable STARTTLS on the server (DANE senders require it), or withdraw the TLSA "
+            "records first."));
+      } else if (std::any_of(h.probes.begin(), h.probes.end(), [](const net::ProbeResult& p) {
+                   return p.tls && p.tls->dane.verify_error == X509_V_ERR_HOSTNAME_MISMATCH;
+                 })) {
+        // RFC 7672 §3.2.2: a DANE-TA(2) match still needs the MX host name in the certificate.
+        findings.push_back(make_finding(
+            "dane.name_mismatch", h.host,
+            fmt::format("the chain of {} matches a DANE-TA record, but the certificate is not "
+                        "issued for {}",
+                        h.host, h.host),
+            tlsa_evidence(h),
+            fmt::format("Issue the server certificate with {} in its subjectAltName, or publish "
+                        "a DANE-EE (3 1 1) record, which does not check names:\n{}",
+                        h.host, suggested_tlsa(h))));
+      } else {
+        std::string fix = suggested_tlsa(h);
+        findings.push_back(make_finding(
+            "dane.mismatch", h.host,
+            fmt::format("no TLSA record of {} matches the certificate chain it presents: {}",
+                        h.host, v.why),
+            tlsa_evidence(h),
+            fix.empty() ? std::string("Publish TLSA records that match the server's key.")
+                        : "Publish records that match the certificate the server presents now "
+                          "(keep the old ones until the new ones have been visible for a TTL):\n" +
+                              fix));
+      }
+    }
+    if (h.tlsa.state == TlsaState::kUsable) {
+      std::vector<std::string> bad;
+      for (const auto& e : h.tlsa.entries) {
+        if (!e.usable()) bad.push_back(fmt::format("{} ({})", e.text, e.problem));
+      }
+      if (!bad.empty()) {
+        findings.push_back(make_finding(
+            "dane.unusable_records", h.host,
+            fmt::format("{} of the TLSA records for {} are unusable and ignored", bad.size(),
+                        h.host),
+            bad, "Remove the unusable records; only DANE-TA(2) and DANE-EE(3) apply to SMTP."));
+      }
+      const auto usable = h.tlsa.usable_entries();
+      if (usable.size() == 1 && v.verdict == DaneVerdict::kAuthenticated) {
+        findings.push_back(make_finding(
+            "dane.rollover_single", h.host,
+            fmt::format("{} has a single TLSA record: the next key change breaks DANE unless "
+                        "a new record is published first",
+                        h.host),
+            tlsa_evidence(h),
+            "Publish a second record before you need it: \"current + next\" (3 1 1 of the next "
+            "key as well) or \"3 1 1 + 2 1 1\" (the issuer's key too), e.g.:\n" +
+                suggested_tlsa(h)));
+      }
+    }
+    if (h.tlsa.state == TlsaState::kInsecure || h.tlsa.unprotected_answer) {
+      ++unprotected;
+      findings.push_back(make_finding(
+          "dane.tlsa_insecure", h.host,
+          fmt::format("TLSA records for {} are published, but DNSSEC does not protect them "
+                      "({}), so senders ignore them",
+                      h.host, h.tlsa.reason),
+          tlsa_evidence(h),
+          "Sign the zone that holds the MX host and its TLSA records (and the MX records), then "
+          "publish the DS at the registrar."));
+    }
+  }
+
+  // DNSSEC is there, TLSA is not: say exactly what to publish.
+  const bool mx_secure = transport.mx_secure;
+  if (with_tlsa == 0 && unprotected == 0) {
+    for (const auto& h : transport.hosts) {
+      if (mx_secure && h.tlsa.state == TlsaState::kAbsent) {
+        std::string fix = suggested_tlsa(h);
+        findings.push_back(make_finding(
+            "dane.not_deployed", h.host,
+            fmt::format("{} is DNSSEC-signed but publishes no TLSA records", h.host), {},
+            fix.empty()
+                ? std::string("Publish a TLSA record for the server's key at ") + host_owner(h)
+                : "Publish:\n" + fix));
+      }
+    }
+  } else if (authenticated > 0 && authenticated < static_cast<int>(transport.hosts.size())) {
+    findings.push_back(make_finding(
+        "dane.partial", domain,
+        fmt::format("DANE authenticates {} of {} MX hosts; mail can still go to the others "
+                    "without it",
+                    authenticated, transport.hosts.size())));
+  }
+
+  rep.details["hosts"] = std::move(hosts);
+  rep.details["mx_secure"] = mx_secure;
+
+  bool critical = false, warning = false;
+  for (const auto& f : findings) {
+    critical |= finding_def(f.id).severity == Severity::kCritical;
+    warning |= finding_def(f.id).severity == Severity::kWarning;
+  }
+  if (transport.mx_lookup && mx.mx.security == dns::Security::kBogus) {
+    // RFC 7672 §2.1.1: a bogus MX RRset is a lookup failure; a DANE sender defers everything.
+    findings.push_back(make_finding(
+        "dane.mx_bogus", domain,
+        fmt::format("the MX records of {} fail DNSSEC validation, so DANE senders defer all mail",
+                    domain),
+        {mx.mx.describe()}, "Repair the zone's DNSSEC first (see the dnssec findings)."));
+    rep.status = Status::kFail;
+    rep.summary = "the MX records are bogus: DANE senders defer all mail";
+  } else if (transport.hosts.empty()) {
+    rep.status = Status::kNone;
+    rep.summary = "no MX hosts to protect";
+  } else if (critical || deferred > 0) {
+    rep.status = Status::kFail;
+    rep.summary = fmt::format("a DANE sender would defer mail to {} of {} MX host(s)", deferred,
+                              transport.hosts.size());
+  } else if (with_tlsa == 0 && unprotected == 0) {
+    rep.status = Status::kNone;
+    rep.summary = mx_secure ? "no TLSA records (DNSSEC is ready for them)" : "not deployed";
+  } else if (warning || authenticated < static_cast<int>(transport.hosts.size())) {
+    rep.status = Status::kWarn;
+    rep.summary = fmt::format("DANE authenticates {} of {} MX host(s)", authenticated,
+                              transport.hosts.size());
+  } else {
+    rep.status = Status::kPass;
+    rep.summary = fmt::format("DANE authenticates all {} MX host(s)", authenticated);
+  }
+  return rep;
+}
+
+}  // namespace mc::checks

@@ -1,0 +1,34 @@
+// dane.hpp - the dane check: the verdict a DANE-enforcing sender (RFC 7672; Postfix
+// smtp_tls_security_level = dane) reaches for each MX host, and for the domain.
+//
+// evaluate_dane(transport, mx): PURE over the collected TLSA searches and probes.
+//   Per host: deliver authenticated / deliver encrypted but unauthenticated / deliver without
+//   DANE / defer. Domain status: pass when every MX host authenticates; fail when any host with
+//   TLSA would make the sender defer; warn for partial protection or unprotected TLSA; none when
+//   DANE is not deployed.
+#pragma once
+
+#include "checks/mx.hpp"
+#include "checks/transport.hpp"
+#include "core/report_model.hpp"
+
+namespace mc::checks {
+
+enum class DaneVerdict {
+  kAuthenticated,  // usable TLSA matched over TLS
+  kEncryptedOnly,  // RFC 7672 §2.2 (b): TLS required, not authenticated
+  kNoDane,         // no DANE: opportunistic TLS or cleartext
+  kDefer,          // the sender would not deliver to this host now
+};
+std::string_view to_string(DaneVerdict v);
+
+struct HostDaneVerdict {
+  DaneVerdict verdict = DaneVerdict::kNoDane;
+  std::string why;
+};
+
+HostDaneVerdict dane_verdict(const HostTransport& host);
+
+AreaReport evaluate_dane(const TransportData& transport, const MxData& mx);
+
+}  // namespace mc::checks

@@ -1,0 +1,225 @@
+// transport.cpp - see transport.hpp.
+#include "checks/transport.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/parallel.hpp"
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace mc::checks {
+namespace {
+
+std::chrono::milliseconds cap(std::chrono::milliseconds want, Clock::time_point deadline) {
+  if (deadline == Clock::time_point::max()) return want;
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  return std::max(std::chrono::milliseconds(0), std::min(want, left));
+}
+
+std::string tlsa_name(std::uint16_t port, const std::string& base) {
+  // RFC 6698 §3: decimal port without leading zeros, then the protocol label.
+  return fmt::format("_{}._tcp.{}", port, base);
+}
+
+bool addresses_secure(const MxHost& h) {
+  // Every address answer that has data must be secure; denials count too (RFC 7672 §2.2.2).
+  for (const auto* a : {&h.a, &h.aaaa}) {
+    if (!a->is_answer()) return false;
+    if (a->security != dns::Security::kSecure) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string_view to_string(TlsaState s) {
+  switch (s) {
+    case TlsaState::kUsable:
+      return "usable";
+    case TlsaState::kAllUnusable:
+      return "all_unusable";
+    case TlsaState::kInsecure:
+      return "insecure";
+    case TlsaState::kAbsent:
+      return "absent";
+    case TlsaState::kFailed:
+      return "failed";
+    case TlsaState::kNotApplicable:
+      return "not_applicable";
+  }
+  return "failed";
+}
+
+std::vector<TlsaEntry> TlsaSearch::usable_entries() const {
+  std::vector<TlsaEntry> out;
+  for (const auto& e : entries) {
+    if (e.usable()) out.push_back(e);
+  }
+  return out;
+}
+
+std::vector<TlsaEntry> classify_tlsa(const dns::Answer& answer) {
+  std::vector<TlsaEntry> out;
+  for (const auto& r : answer.records) {
+    TlsaEntry e;
+    e.text = r.rdata_text();
+    if (r.fields.size() != 4) {
+      e.problem = "the record does not have four fields";
+      e.usability = policy::TlsaUsability::kUnknownUsage;
+      out.push_back(std::move(e));
+      continue;
+    }
+    auto parsed = policy::parse_tlsa(r.fields[0], r.fields[1], r.fields[2], r.fields[3]);
+    if (!parsed) {
+      e.problem = parsed.error().message;
+      e.usability = policy::TlsaUsability::kUnknownUsage;
+    } else {
+      e.usability = policy::smtp_usability(*parsed);
+      if (e.usability != policy::TlsaUsability::kUsable) e.problem = to_string(e.usability);
+      e.record = std::move(*parsed);
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+asio::awaitable<TlsaSearch> tlsa_search(dns::Resolver& resolver, const MxHost& host, bool mx_secure,
+                                        std::uint16_t port) {
+  TlsaSearch s;
+  s.port = port;
+  // What a DANE sender does (RFC 7672 §2.1.2, §2.2.1-2.2.3), in order.
+  std::vector<std::string> candidates;
+  if (!host.has_address()) {
+    s.state = TlsaState::kNotApplicable;
+    s.reason = "the host has no usable address";
+  } else if (!mx_secure) {
+    s.state = TlsaState::kNotApplicable;
+    s.reason = "the MX records are not DNSSEC-secure, so DANE cannot authenticate delivery";
+  } else if (addresses_secure(host)) {
+    // Secure addresses, and (for an alias) a secure chain: the expanded name first, then the
+    // original (§2.2.2); names in the middle of a chain are never candidates (§2.2.3).
+    if (host.is_alias()) candidates.push_back(host.canonical_name());
+    candidates.push_back(host.name);
+  } else if (host.is_alias()) {
+    // Insecure final addresses: only a secure first CNAME lets the original name be tried.
+    auto cname = co_await resolver.query(host.name, dns::rrtype::kCname);
+    if (cname.security == dns::Security::kSecure && cname.has_data()) {
+      candidates.push_back(host.name);
+    } else {
+      s.state = TlsaState::kNotApplicable;
+      s.reason = "the host's CNAME is not DNSSEC-secure";
+    }
+  } else {
+    s.state = TlsaState::kNotApplicable;
+    s.reason =
+        "the host's addresses are not DNSSEC-secure, so a DANE sender does not look "
+        "up TLSA (RFC 7672 §2.2.2)";
+  }
+
+  bool saw_insecure = false;
+  for (const auto& c : candidates) {
+    s.candidates.push_back(c);
+    auto answer = co_await resolver.query(tlsa_name(port, c), dns::rrtype::kTlsa);
+    if (!answer.is_answer()) {
+      // (d): SERVFAIL, timeout, bogus: the host counts as unreachable (RFC 7672 §2.2).
+      s.state = TlsaState::kFailed;
+      s.reason = answer.describe();
+      s.base_domain = c;
+      s.answer = std::move(answer);
+      co_return s;
+    }
+    if (answer.security == dns::Security::kSecure && answer.has_data()) {
+      s.base_domain = c;
+      s.entries = classify_tlsa(answer);
+      const bool any_usable = std::any_of(s.entries.begin(), s.entries.end(),
+                                          [](const TlsaEntry& e) { return e.usable(); });
+      s.state = any_usable ? TlsaState::kUsable : TlsaState::kAllUnusable;
+      s.answer = std::move(answer);
+      co_return s;
+    }
+    if (answer.has_data()) {
+      saw_insecure = true;
+      s.entries = classify_tlsa(answer);
+    }
+    s.answer = std::move(answer);  // a denial or insecure data: try the next candidate
+  }
+  if (!candidates.empty()) {
+    s.state = saw_insecure ? TlsaState::kInsecure : TlsaState::kAbsent;
+    s.reason = saw_insecure ? "TLSA records exist but are not DNSSEC-secure"
+                            : "no TLSA records (denial of existence)";
+    co_return s;
+  }
+  // The sender would not look; the audit looks anyway, to report unprotected records.
+  if (host.has_address()) {
+    auto answer = co_await resolver.query(tlsa_name(port, host.name), dns::rrtype::kTlsa);
+    if (answer.has_data()) {
+      s.entries = classify_tlsa(answer);
+      s.unprotected_answer = std::move(answer);
+    }
+  }
+  co_return s;
+}
+
+asio::awaitable<std::vector<net::ProbeResult>> probe_host(const MxHost& host,
+                                                          const TlsaSearch& tlsa,
+                                                          const TransportOptions& options) {
+  std::vector<policy::TlsaRecord> usable;
+  if (tlsa.state == TlsaState::kUsable) {
+    for (const auto& e : tlsa.entries) {
+      if (e.usable()) usable.push_back(*e.record);
+    }
+  }
+  std::vector<std::string> extra_names;
+  // RFC 7672 §3.2.2: with a CNAME-expanded base domain, DANE-TA name checks accept both names.
+  if (!tlsa.base_domain.empty() && tlsa.base_domain != host.name) {
+    extra_names.push_back(tlsa.base_domain);
+  }
+  std::vector<asio::awaitable<net::ProbeResult>> probes;
+  auto addresses = host.ipv4();
+  for (auto& v6 : host.ipv6()) addresses.push_back(v6);
+  for (const auto& addr : addresses) {
+    net::ProbeTarget t;
+    t.host = host.name;
+    t.address = addr;
+    t.port = options.port;
+    t.mode = options.mode;
+    t.ehlo_name = options.ehlo_name;
+    t.tlsa = usable;
+    t.extra_names = extra_names;
+    net::SmtpTimeouts to = options.timeouts;
+    to.connect = cap(to.connect, options.deadline);
+    to.greeting = cap(to.greeting, options.deadline);
+    to.command = cap(to.command, options.deadline);
+    to.tls_handshake = cap(to.tls_handshake, options.deadline);
+    probes.push_back(net::probe_smtp(std::move(t), to));
+  }
+  co_return co_await when_all(std::move(probes));
+}
+
+asio::awaitable<TransportData> collect_transport(dns::Resolver& resolver, const MxData& mx,
+                                                 TransportOptions options,
+                                                 Clock::time_point start) {
+  TransportData data;
+  data.mx_lookup = options.mx_lookup;
+  data.mx_secure = !options.mx_lookup || mx.mx.security == dns::Security::kSecure;
+  const bool mx_secure = data.mx_secure;
+  auto one = [&](const MxHost& h) -> asio::awaitable<HostTransport> {
+    HostTransport t;
+    t.host = h.name;
+    t.tlsa = co_await tlsa_search(resolver, h, mx_secure, options.port);
+    // Probed even after a failed TLSA lookup (a DANE sender would defer without connecting):
+    // senders without DANE still connect, and the starttls check reports what they get.
+    t.probes = co_await probe_host(h, t.tlsa, options);
+    co_return t;
+  };
+  std::vector<asio::awaitable<HostTransport>> tasks;
+  for (const auto& h : mx.hosts) tasks.push_back(one(h));
+  data.hosts = co_await when_all(std::move(tasks));
+  data.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  co_return data;
+}
+
+}  // namespace mc::checks

@@ -1,0 +1,161 @@
+// transport_lab_test.cpp - DANE and STARTTLS against the lab's SMTP servers: one lab domain per
+// behaviour (lab/README.md), each asserting the dane and starttls statuses and finding ids.
+#include <gtest/gtest.h>
+
+#include "lab_support.hpp"
+
+namespace mc::lab {
+namespace {
+
+struct Case {
+  const char* domain;
+  Status dane;
+  std::vector<std::string> dane_ids;
+  Status starttls;
+  std::vector<std::string> starttls_ids;
+};
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.domain; }
+
+class Transport : public ::testing::TestWithParam<Case> {};
+
+TEST_P(Transport, StatusAndFindings) {
+  const Case& c = GetParam();
+  Report r = audit(c.domain);
+  const AreaReport* dane = r.area(Area::kDane);
+  const AreaReport* starttls = r.area(Area::kStarttls);
+  ASSERT_NE(dane, nullptr);
+  ASSERT_NE(starttls, nullptr);
+  EXPECT_EQ(to_string(dane->status), to_string(c.dane)) << dane->summary;
+  EXPECT_EQ(finding_ids(r, Area::kDane), c.dane_ids);
+  EXPECT_EQ(to_string(starttls->status), to_string(c.starttls)) << starttls->summary;
+  EXPECT_EQ(finding_ids(r, Area::kStarttls), c.starttls_ids);
+}
+
+using V = std::vector<std::string>;
+constexpr Status kPass = Status::kPass, kWarn = Status::kWarn, kFail = Status::kFail,
+                 kNone = Status::kNone;
+
+std::string case_name(const ::testing::TestParamInfo<Case>& param) {
+  std::string n = param.param.domain;
+  for (char& ch : n) {
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  }
+  return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Dane, Transport,
+    ::testing::Values(
+        Case{"dane-ok.co.nz", kPass, V{}, kPass, V{}},
+        Case{"dane-single.co.nz", kWarn, V{"dane.rollover_single"}, kPass, V{}},
+        Case{"dane-mismatch.co.nz", kFail, V{"dane.mismatch"}, kPass, V{}},
+        Case{"dane-stale.co.nz", kPass, V{}, kPass, V{}},
+        // DANE-EE ignores expiry (RFC 7672 §3.1.1); web PKI does not.
+        Case{"dane-expired.co.nz", kWarn, V{"dane.rollover_single"}, kWarn,
+             V{"starttls.cert_expired"}},
+        Case{"dane-ta.co.nz", kWarn, V{"dane.rollover_single"}, kPass, V{}},
+        Case{"dane-ta-badname.co.nz", kFail, V{"dane.name_mismatch"}, kWarn,
+             V{"starttls.cert_name_mismatch"}},
+        Case{"dane-unusable.co.nz", kFail, V{"dane.only_unusable"}, kPass, V{}},
+        Case{"dane-malformed.co.nz", kFail, V{"dane.only_unusable"}, kPass, V{}},
+        Case{"dane-unsigned.co.nz", kWarn, V{"dane.tlsa_insecure"}, kPass, V{}},
+        Case{"dane-bogus.co.nz", kFail, V{"dane.mx_bogus"}, kNone, V{}},
+        Case{"dane-nostarttls.co.nz", kFail, V{"dane.no_tls"}, kFail, V{"starttls.not_offered"}},
+        Case{"dane-mixed.co.nz", kWarn, V{"dane.partial", "dane.rollover_single"}, kPass, V{}},
+        Case{"dane-301.co.nz", kWarn, V{"dane.rollover_single"}, kPass, V{}},
+        Case{"dane-312.co.nz", kWarn, V{"dane.rollover_single"}, kPass, V{}},
+        Case{"dane-ipv6.co.nz", kWarn, V{"dane.rollover_single"}, kPass, V{}},
+        Case{"dane-multi-addr.co.nz", kWarn, V{"dane.rollover_single"}, kPass, V{}}),
+    case_name);
+
+INSTANTIATE_TEST_SUITE_P(
+    Starttls, Transport,
+    ::testing::Values(
+        Case{"smtp-ok.co.nz", kNone, V{"dane.not_deployed"}, kPass, V{}},
+        Case{"smtp-multiline-banner.co.nz", kNone, V{"dane.not_deployed"}, kPass, V{}},
+        Case{"smtp-rsa2048.co.nz", kNone, V{"dane.not_deployed"}, kPass, V{}},
+        Case{"smtp-no-starttls.co.nz", kNone, V{"dane.not_deployed"}, kFail,
+             V{"starttls.not_offered"}},
+        Case{"smtp-starttls-refused.co.nz", kNone, V{"dane.not_deployed"}, kFail,
+             V{"starttls.refused"}},
+        Case{"smtp-no-banner.co.nz", kNone, V{"dane.not_deployed"}, kFail,
+             V{"starttls.greeting_failed"}},
+        Case{"smtp-garbage-banner.co.nz", kNone, V{"dane.not_deployed"}, kFail,
+             V{"starttls.greeting_failed"}},
+        Case{"smtp-banner-421.co.nz", kNone, V{"dane.not_deployed"}, kFail,
+             V{"starttls.greeting_failed"}},
+        Case{"smtp-banner-554.co.nz", kNone, V{"dane.not_deployed"}, kFail,
+             V{"starttls.greeting_failed"}},
+        Case{"smtp-ehlo-550.co.nz", kNone, V{"dane.not_deployed"}, kFail,
+             V{"starttls.ehlo_failed"}},
+        Case{"smtp-tls-abort.co.nz", kNone, V{"dane.not_deployed"}, kFail,
+             V{"starttls.handshake_failed"}},
+        Case{"smtp-reset.co.nz", kNone, V{"dane.not_deployed"}, kFail,
+             V{"starttls.connect_failed"}},
+        Case{"smtp-slow-drip.co.nz", kNone, V{"dane.not_deployed"}, kFail,
+             V{"starttls.greeting_failed"}},
+        Case{"smtp-refused.co.nz", kNone, V{"dane.not_deployed"}, kFail,
+             V{"starttls.connect_failed"}},
+        Case{"smtp-tls10-only.co.nz", kNone, V{"dane.not_deployed"}, kWarn, V{"starttls.old_tls"}},
+        Case{"smtp-starttls-twice.co.nz", kNone, V{"dane.not_deployed"}, kWarn,
+             V{"starttls.listed_after_tls"}},
+        Case{"smtp-self-signed.co.nz", kNone, V{"dane.not_deployed"}, kWarn,
+             V{"starttls.cert_untrusted"}},
+        Case{"smtp-expired-cert.co.nz", kNone, V{"dane.not_deployed"}, kWarn,
+             V{"starttls.cert_expired"}},
+        Case{"smtp-expiring-cert.co.nz", kNone, V{"dane.not_deployed"}, kWarn,
+             V{"starttls.cert_expiring"}},
+        Case{"smtp-name-mismatch.co.nz", kNone, V{"dane.not_deployed"}, kWarn,
+             V{"starttls.cert_name_mismatch"}}),
+    case_name);
+
+TEST(TransportDetails, DaneMatchIsReportedWithDepthAndRecord) {
+  Report r = audit("dane-ta.co.nz");
+  const auto& host = r.area(Area::kDane)->details["hosts"][0];
+  EXPECT_EQ(host["verdict"], "deliver_authenticated");
+  EXPECT_EQ(host["base_domain"], "mx.dane-ta.co.nz");
+  const auto& addr = host["addresses"][0];
+  EXPECT_EQ(addr["authenticated"], true);
+  EXPECT_EQ(addr["match_depth"], 1);  // the issuer, one above the leaf
+  EXPECT_EQ(addr["matched"].get<std::string>().substr(0, 6), "2 1 1 ");
+  EXPECT_EQ(host["records"][0]["name"], "DANE-TA SPKI SHA2-256");
+}
+
+TEST(TransportDetails, StarttlsRecordsTheSession) {
+  Report r = audit("smtp-ok.co.nz");
+  const auto& a = r.area(Area::kStarttls)->details["hosts"][0]["addresses"][0];
+  EXPECT_EQ(a["starttls_offered"], true);
+  EXPECT_EQ(a["tls"]["version"], "TLSv1.3");
+  EXPECT_FALSE(a["tls"]["cipher"].get<std::string>().empty());
+  EXPECT_FALSE(a["tls"]["group"].get<std::string>().empty());
+  ASSERT_GE(a["certificates"].size(), 2u);  // leaf and intermediate
+  EXPECT_EQ(a["certificates"][0]["dns_names"][0], "mx.smtp-ok.co.nz");
+  EXPECT_EQ(a["pkix"]["valid"], true);
+}
+
+TEST(TransportDetails, NotDeployedRecommendsRecordsFromTheLiveCertificate) {
+  Report r = audit("smtp-ok.co.nz");
+  const auto* dane = r.area(Area::kDane);
+  ASSERT_EQ(dane->findings.size(), 1u);
+  const std::string& fix = dane->findings[0].recommendation;
+  const auto& certs = r.area(Area::kStarttls)->details["hosts"][0]["addresses"][0]["certificates"];
+  EXPECT_NE(fix.find("_25._tcp.mx.smtp-ok.co.nz. 3600 IN TLSA 3 1 1 " +
+                     certs[0]["spki_sha256"].get<std::string>()),
+            std::string::npos)
+      << fix;
+  EXPECT_NE(fix.find("TLSA 2 1 1 " + certs[1]["spki_sha256"].get<std::string>()), std::string::npos)
+      << fix;
+}
+
+TEST(TransportDetails, EveryAddressIsProbed) {
+  Report r = audit("dane-multi-addr.co.nz");
+  const auto& addrs = r.area(Area::kStarttls)->details["hosts"][0]["addresses"];
+  ASSERT_EQ(addrs.size(), 2u);
+  EXPECT_EQ(addrs[0]["address"], "127.25.1.17");
+  EXPECT_EQ(addrs[1]["address"], "2001:db8:25::17");
+  EXPECT_EQ(addrs[1]["tls"]["version"], "TLSv1.3");
+}
+
+}  // namespace
+}  // namespace mc::lab
