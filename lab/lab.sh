@@ -97,7 +97,18 @@ cmd_stop() {
         fi
     fi
     ip netns delete "$LAB_NS"
+    rm -rf "/etc/netns/$LAB_NS"
     log "stopped (namespace $LAB_NS deleted)"
+}
+
+# use_lab_resolver - `ip netns exec` bind-mounts /etc/netns/NAME/resolv.conf over
+# /etc/resolv.conf, so libc lookups of programs run in the lab (posttls-finger,
+# openssl) go to the lab recursor too. trust-ad: they may use its AD bit, which
+# is safe here because the recursor is on the namespace's own loopback.
+use_lab_resolver() {
+    mkdir -p "/etc/netns/$LAB_NS"
+    printf 'nameserver %s\noptions edns0 trust-ad\n' "$RESOLVER_ADDR" \
+        >"/etc/netns/$LAB_NS/resolv.conf"
 }
 
 create_namespace() {
@@ -767,6 +778,7 @@ cmd_start() {
     wait_for "hosting NSD" dig_ok "$HOSTING_ADDR" good.co.nz. SOA +norec
     wait_for "blackhole" blackhole_ready
     start_unbound
+    use_lab_resolver
     wait_for "a validated answer for good.co.nz MX" resolver_ready
     wait_for "the SMTP banner of $SMTP_READY_ADDR:25" smtp_ready
 

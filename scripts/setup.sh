@@ -11,6 +11,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libldns-dev python3-jsonschema
   # the hermetic lab: authoritative server, recursor, signing tools, namespaces
   nsd unbound ldnsutils knot-dnsutils dns-root-data iproute2 openssl procps
+  # peers the tests cross-check against: Postfix's posttls-finger (DANE SMTP client)
+  postfix
 )
 
 missing=()
@@ -38,6 +40,8 @@ fi
 trap '[ "$own_policy" = 1 ] && rm -f "$policy"' EXIT
 
 export DEBIAN_FRONTEND=noninteractive
+# Postfix is installed for posttls-finger only: no mail system configuration.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "setup: installed ${missing[*]}"
