@@ -13,6 +13,7 @@ implements it). Its output is mapped to our verdicts:
    and then an unauthenticated TLS connection          record is left (RFC 7672 §2.2 (b))
   another TLS connection established               -> deliver_without_dane
   "Destination address lookup failed"              -> defer (the MX lookup itself failed)
+  "TLSA lookup error"                              -> defer (RFC 7672 §2.2 (d))
   no TLS session at all                            -> no_tls
 
 Documented difference: with usable TLSA but no STARTTLS, posttls-finger only shows the cleartext
@@ -34,7 +35,7 @@ DOMAINS = [
     "dane-expired.co.nz", "dane-ta.co.nz", "dane-ta-badname.co.nz", "dane-unusable.co.nz",
     "dane-malformed.co.nz", "dane-unsigned.co.nz", "dane-bogus.co.nz", "dane-nostarttls.co.nz",
     "dane-mixed.co.nz", "dane-301.co.nz", "dane-312.co.nz", "dane-ipv6.co.nz",
-    "dane-multi-addr.co.nz", "smtp-ok.co.nz",
+    "dane-multi-addr.co.nz", "dane-cname.co.nz", "dane-tlsa-bogus.co.nz", "smtp-ok.co.nz",
 ]
 # Pairs (mailcheck, posttls-finger) that mean the same thing; see the module docstring.
 EQUIVALENT = {("defer", "no_tls"): "posttls-finger does not enforce TLS; smtp(8) at level dane defers"}
@@ -67,7 +68,7 @@ def finger_verdict(domain, config_dir):
                        capture_output=True, text=True, timeout=120,
                        env={**os.environ, "MAIL_CONFIG": config_dir})
     out = p.stdout + p.stderr
-    if "Destination address lookup failed" in out:
+    if "Destination address lookup failed" in out or "TLSA lookup error" in out:
         return "defer", out
     if "Verified TLS connection established" in out:
         return "deliver_authenticated", out
