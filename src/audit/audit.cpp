@@ -62,6 +62,17 @@ asio::awaitable<Collected> collect(dns::Resolver& resolver, const AuditOptions& 
   co_return Collected{std::move(path.mx), std::move(zone), std::move(path.transport)};
 }
 
+// report_header - the parts of a Report that do not depend on what was checked.
+Report report_header(const DomainName& name, const dns::Resolver& resolver) {
+  Report report;
+  report.domain = name.str();
+  report.domain_unicode = name.unicode();
+  report.generated_at = now_rfc3339();
+  report.tool_version = tool_version();
+  report.resolver = resolver.summary();
+  return report;
+}
+
 }  // namespace
 
 std::string tool_version() { return MAILCHECK_VERSION; }
@@ -73,12 +84,7 @@ Result<Report> run_audit(const AuditOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   (*resolver)->set_deadline(start + options.timeout);
 
-  Report report;
-  report.domain = options.domain.str();
-  report.domain_unicode = options.domain.unicode();
-  report.generated_at = now_rfc3339();
-  report.tool_version = tool_version();
-  report.resolver = (*resolver)->summary();
+  Report report = report_header(options.domain, **resolver);
 
   std::exception_ptr failure;
   std::optional<Collected> collected;
@@ -107,12 +113,7 @@ Result<Report> run_host_audit(const HostAuditOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   (*resolver)->set_deadline(start + options.timeout);
 
-  Report report;
-  report.domain = options.host.str();
-  report.domain_unicode = options.host.unicode();
-  report.generated_at = now_rfc3339();
-  report.tool_version = tool_version();
-  report.resolver = (*resolver)->summary();
+  Report report = report_header(options.host, **resolver);
 
   checks::MxData mx;
   mx.domain = options.host.str();

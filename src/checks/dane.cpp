@@ -263,6 +263,7 @@ AreaReport evaluate_dane(const TransportData& transport, const MxData& mx) {
   rep.details["hosts"] = std::move(hosts);
   rep.details["mx_secure"] = mx_secure;
 
+  const char* hosts_word = transport.mx_lookup ? "MX host(s)" : "host(s)";
   bool critical = false, warning = false;
   for (const auto& f : findings) {
     critical |= finding_def(f.id).severity == Severity::kCritical;
@@ -282,18 +283,18 @@ AreaReport evaluate_dane(const TransportData& transport, const MxData& mx) {
     rep.summary = "no MX hosts to protect";
   } else if (critical || deferred > 0) {
     rep.status = Status::kFail;
-    rep.summary = fmt::format("a DANE sender would defer mail to {} of {} MX host(s)", deferred,
-                              transport.hosts.size());
+    rep.summary = fmt::format("a DANE sender would defer mail to {} of {} {}", deferred,
+                              transport.hosts.size(), hosts_word);
   } else if (with_tlsa == 0 && unprotected == 0) {
     rep.status = Status::kNone;
     rep.summary = mx_secure ? "no TLSA records (DNSSEC is ready for them)" : "not deployed";
   } else if (warning || authenticated < static_cast<int>(transport.hosts.size())) {
     rep.status = Status::kWarn;
-    rep.summary = fmt::format("DANE authenticates {} of {} MX host(s)", authenticated,
-                              transport.hosts.size());
+    rep.summary = fmt::format("DANE authenticates {} of {} {}", authenticated,
+                              transport.hosts.size(), hosts_word);
   } else {
     rep.status = Status::kPass;
-    rep.summary = fmt::format("DANE authenticates all {} MX host(s)", authenticated);
+    rep.summary = fmt::format("DANE authenticates all {} {}", authenticated, hosts_word);
   }
   return rep;
 }

@@ -170,7 +170,11 @@ AreaReport evaluate_starttls(const TransportData& transport, const MxData& mx,
         }
         nlohmann::json chain = nlohmann::json::array();
         for (const auto& der : t.chain_der) {
-          if (auto c = tls::inspect_certificate(der)) chain.push_back(cert_json(*c));
+          if (auto c = tls::inspect_certificate(der)) {
+            nlohmann::json cj = cert_json(*c);
+            cj["pem"] = tls::der_to_pem(der);  // the chain exactly as the server sent it
+            chain.push_back(std::move(cj));
+          }
         }
         aj["certificates"] = std::move(chain);
         if (!t.chain_der.empty()) {
@@ -182,6 +186,12 @@ AreaReport evaluate_starttls(const TransportData& transport, const MxData& mx,
                         {"error", pkix.error}};
           std::vector<std::string> ev;
           if (leaf) {
+            rep.facts.push_back(
+                Fact{"  certificate",
+                     fmt::format("{} ({}{}{}), expires {}, {}", fmt::join(leaf->dns_names, " "),
+                                 leaf->key_type, leaf->curve.empty() ? "" : " " + leaf->curve,
+                                 leaf->key_type == "RSA" ? fmt::format(" {}", leaf->key_bits) : "",
+                                 leaf->not_after, pkix.valid ? "web-PKI valid" : pkix.error)});
             ev.push_back(fmt::format("subject: {}", leaf->subject));
             ev.push_back(fmt::format("issuer: {}", leaf->issuer));
             ev.push_back(fmt::format("DNS names: {}", fmt::join(leaf->dns_names, ", ")));
@@ -233,15 +243,16 @@ AreaReport evaluate_starttls(const TransportData& transport, const MxData& mx,
     critical |= finding_def(f.id).severity == Severity::kCritical;
     warning |= finding_def(f.id).severity == Severity::kWarning;
   }
+  const char* addresses_word = transport.mx_lookup ? "MX address(es)" : "address(es)";
   if (addresses == 0) {
     rep.status = Status::kNone;
     rep.summary = mx.hosts.empty() ? "no MX hosts" : "no MX address to probe";
   } else if (critical) {
     rep.status = Status::kFail;
-    rep.summary = fmt::format("TLS works on {} of {} MX address(es)", tls_ok, addresses);
+    rep.summary = fmt::format("TLS works on {} of {} {}", tls_ok, addresses, addresses_word);
   } else {
     rep.status = warning ? Status::kWarn : Status::kPass;
-    rep.summary = fmt::format("STARTTLS on all {} MX address(es)", addresses);
+    rep.summary = fmt::format("TLS on all {} {}", addresses, addresses_word);
   }
   return rep;
 }

@@ -135,6 +135,25 @@ class Cli(unittest.TestCase):
         p = run("check", "good.co.nz", "--ca-file", env["LAB_CA"])
         self.assertEqual(p.returncode, 0, p.stderr)
 
+    def test_dane_host_command(self):
+        env = lab_env()
+        common = ["--resolver", env["LAB_RESOLVER"], "--trust-anchor", env["LAB_TRUST_ANCHOR"],
+                  "--ca-file", env["LAB_CA"], "--format", "json"]
+        p = run("dane", "mx.dane-ok.co.nz", *common, lab=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        r = json.loads(p.stdout)
+        self.validator.validate(r)
+        self.assertEqual(sorted(r["checks"]), ["dane", "starttls"])  # no MX step
+        self.assertEqual(r["checks"]["dane"]["hosts"][0]["verdict"], "deliver_authenticated")
+        p = run("dane", "mx.dane-mismatch.co.nz", *common, lab=False)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("dane.mismatch", [f["id"] for f in json.loads(p.stdout)["findings"]])
+        self.assert_usage_error(run("dane", "mx.dane-ok.co.nz", "--port", "0", lab=False),
+                                "--port")
+        self.assert_usage_error(run("dane", "mx.dane-ok.co.nz", "--starttls", "imap", lab=False),
+                                "--starttls")
+        self.assert_usage_error(run("dane", "bad-.nz", lab=False), "hyphen")
+
     def test_findings_catalogue_matches_document(self):
         p = run("findings", "--format", "markdown", lab=False)
         self.assertEqual(p.returncode, 0)

@@ -1,6 +1,7 @@
 // lab_support.hpp - what lab tests share: the running lab's settings and an audit helper.
 #pragma once
 
+#include <cctype>
 #include <string>
 
 #include "audit/audit.hpp"
@@ -29,5 +30,15 @@ Report audit(const std::string& domain,
              std::chrono::milliseconds query_timeout = std::chrono::seconds(5));
 
 std::vector<std::string> finding_ids(const Report& report, Area area);
+
+// domain_test_name - a gtest parameter name from a lab domain ("dane-ok.co.nz" -> dane_ok_co_nz).
+template <class Info>
+std::string domain_test_name(const Info& info) {
+  std::string n = info.param.domain;
+  for (char& ch : n) {
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  }
+  return n;
+}
 
 }  // namespace mc::lab

@@ -69,13 +69,7 @@ INSTANTIATE_TEST_SUITE_P(
         Scenario{"nsec3-iter.co.nz", kPass, V{}, kWarn,
                  V{"dnssec.nsec3_iterations", "dnssec.nsec3_salt"}},
         Scenario{"does-not-exist.co.nz", kFail, V{"mx.nxdomain"}, kNone, V{}}),
-    [](const ::testing::TestParamInfo<Scenario>& param) {
-      std::string n = param.param.domain;
-      for (char& c : n) {
-        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-      }
-      return n;
-    });
+    domain_test_name<::testing::TestParamInfo<Scenario>>);
 
 TEST(LabDetails, GoodDomainHostsCarryAddressesAndStates) {
   Report r = audit("good.co.nz");

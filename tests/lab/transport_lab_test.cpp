@@ -36,14 +36,6 @@ using V = std::vector<std::string>;
 constexpr Status kPass = Status::kPass, kWarn = Status::kWarn, kFail = Status::kFail,
                  kNone = Status::kNone;
 
-std::string case_name(const ::testing::TestParamInfo<Case>& param) {
-  std::string n = param.param.domain;
-  for (char& ch : n) {
-    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  }
-  return n;
-}
-
 INSTANTIATE_TEST_SUITE_P(
     Dane, Transport,
     ::testing::Values(
@@ -70,7 +62,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"dane-cname.co.nz", kPass, V{}, kWarn, V{"starttls.cert_name_mismatch"}},
         Case{"dane-tlsa-bogus.co.nz", kFail, V{"dane.tlsa_lookup_failed"}, kWarn,
              V{"starttls.cert_name_mismatch"}}),
-    case_name);
+    domain_test_name<::testing::TestParamInfo<Case>>);
 
 INSTANTIATE_TEST_SUITE_P(
     Starttls, Transport,
@@ -111,7 +103,7 @@ INSTANTIATE_TEST_SUITE_P(
              V{"starttls.cert_expiring"}},
         Case{"smtp-name-mismatch.co.nz", kNone, V{"dane.not_deployed"}, kWarn,
              V{"starttls.cert_name_mismatch"}}),
-    case_name);
+    domain_test_name<::testing::TestParamInfo<Case>>);
 
 TEST(TransportDetails, DaneMatchIsReportedWithDepthAndRecord) {
   Report r = audit("dane-ta.co.nz");
