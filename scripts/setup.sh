@@ -11,8 +11,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libldns-dev python3-jsonschema
   # the hermetic lab: authoritative server, recursor, signing tools, namespaces
   nsd unbound ldnsutils knot-dnsutils dns-root-data iproute2 openssl procps
-  # peers the tests cross-check against: Postfix's posttls-finger (DANE SMTP client)
-  postfix
+  # peers the tests cross-check against: Postfix's posttls-finger (DANE SMTP client),
+  # hash-slinger's tlsa and ldns-dane (TLSA record generation)
+  postfix hash-slinger
 )
 
 missing=()

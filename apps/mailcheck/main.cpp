@@ -16,6 +16,7 @@
 #include "core/findings.hpp"
 #include "report/render.hpp"
 #include "tls/pem.hpp"
+#include "tools/tlsa_gen.hpp"
 
 namespace {
 
@@ -138,6 +139,79 @@ int print_report(const mc::Report& report, const Common& c) {
   return report.any_failed() ? 1 : 0;
 }
 
+struct TlsaCommand {
+  std::string file, host, params, name, proto, format, starttls;
+  std::uint16_t port;
+  unsigned ttl;
+  int chain_position;
+  bool all;
+};
+
+// live_chain - the chain a server presents (one probe, first address that answers).
+mc::Result<mc::tools::TlsaInput> live_chain(const TlsaCommand& t, const Common& c) {
+  auto host = mc::DomainName::parse(t.host);
+  if (!host) return tl::unexpected(host.error());
+  mc::audit::HostAuditOptions options(*host);
+  options.port = t.port;
+  options.mode = t.starttls == "none" ? mc::net::TlsMode::kImplicit : mc::net::TlsMode::kStarttls;
+  options.resolver = resolver_config(c);
+  options.timeout = ms(c.timeout_s);
+  options.smtp_timeouts = smtp_timeouts(c);
+  auto chain = mc::audit::fetch_chain(options);
+  if (!chain) return tl::unexpected(chain.error());
+  return mc::tools::TlsaInput{*chain, {}};
+}
+
+int run_tlsa(const TlsaCommand& t, const Common& c) {
+  if (t.file.empty() == t.host.empty()) {
+    return usage_error("give a certificate/key file or --host (one of them)");
+  }
+  if (t.chain_position < -1) return usage_error("--chain-position must be 0 or more");
+  std::string owner_host = t.name.empty() ? t.host : t.name;
+  if (owner_host.empty())
+    return usage_error("with a file, --name gives the host of the TLSA owner");
+  auto owner_name = mc::DomainName::parse(owner_host);
+  if (!owner_name) return usage_error("--name: " + owner_name.error().message);
+  auto params = mc::tools::parse_tlsa_params(t.params);
+  if (!params) return usage_error(params.error().message);
+  if (std::string bad = validate_common(c); !bad.empty()) return usage_error(bad);
+  auto input = t.file.empty() ? live_chain(t, c) : mc::tools::load_tlsa_input(t.file);
+  if (!input) return usage_error(input.error().message);
+
+  std::vector<mc::policy::TlsaRecord> records;
+  if (t.all) {
+    records = mc::tools::recommended_tlsa(*input);
+    if (records.empty()) return usage_error("no TLSA record can be made from this input");
+  } else {
+    auto r = mc::tools::make_tlsa(*input, *params, t.chain_position);
+    if (!r) return usage_error(r.error().message);
+    records.push_back(*r);
+  }
+  const std::string owner = mc::tools::tlsa_owner(owner_name->str(), t.port, t.proto);
+  std::string out;
+  if (t.format == "json") {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& r : records) {
+      j.push_back({{"owner", owner},
+                   {"ttl", t.ttl},
+                   {"usage", r.usage},
+                   {"selector", r.selector},
+                   {"matching_type", r.matching_type},
+                   {"data", r.data_hex()},
+                   {"mnemonic", r.mnemonic()},
+                   {"record", fmt::format("{} {} IN TLSA {}", owner, t.ttl, r.text())}});
+    }
+    out = j.dump(2) + "\n";
+  } else {
+    for (const auto& r : records) {
+      out += fmt::format("{}{} {} IN TLSA {}\n", t.format == "nsupdate" ? "update add " : "", owner,
+                         t.ttl, r.text());
+    }
+    if (t.format == "nsupdate") out += "send\n";
+  }
+  return write_all(out);
+}
+
 int run(int argc, char** argv) {
   CLI::App app{
       "mailcheck - audit how well a mail domain's transport and sender authentication "
@@ -173,6 +247,50 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   add_common(dane, dane_opts);
 
+  // tlsa
+  auto* tlsa = app.add_subcommand(
+      "tlsa", "Print TLSA records for a certificate, a key, or a live server's chain");
+  std::string tlsa_file;
+  std::string tlsa_host;
+  std::string tlsa_params = "3 1 1";
+  std::string tlsa_name;
+  std::string tlsa_proto = "tcp";
+  std::string tlsa_format = "zone";
+  std::string tlsa_starttls = "smtp";
+  unsigned tlsa_port = 25;
+  unsigned tlsa_ttl = 3600;
+  int chain_position = -1;
+  bool tlsa_all = false;
+  Common tlsa_opts;
+  tlsa->add_option("file", tlsa_file,
+                   "Certificate or chain (PEM or DER), or a public or private key");
+  tlsa->add_option("--host", tlsa_host, "Take the chain a live server presents")
+      ->excludes(tlsa->get_option("file"));
+  tlsa->add_option("--params", tlsa_params,
+                   "Usage, selector, matching type: numbers or RFC 7218 names, e.g. "
+                   "'DANE-EE SPKI SHA2-256'")
+      ->capture_default_str();
+  tlsa->add_flag("--all", tlsa_all, "The recommended set: 3 1 1 (leaf key) and 2 1 1 (issuer key)");
+  tlsa->add_option("--chain-position", chain_position,
+                   "Which certificate of the chain for usage 0/2 (0 = leaf, default 1 = issuer)");
+  tlsa->add_option("--name", tlsa_name, "Host name of the TLSA owner (default: --host)");
+  tlsa->add_option("--port", tlsa_port, "Port of the service (owner name and --host)")
+      ->check(CLI::Range(1u, 65535u))
+      ->capture_default_str();
+  tlsa->add_option("--proto", tlsa_proto, "Transport protocol label of the owner name")
+      ->check(CLI::IsMember({"tcp", "udp", "sctp"}))
+      ->capture_default_str();
+  tlsa->add_option("--ttl", tlsa_ttl, "TTL of the record")->capture_default_str();
+  tlsa->add_option("--starttls", tlsa_starttls, "With --host: smtp or none (TLS from the start)")
+      ->check(CLI::IsMember({"smtp", "none"}))
+      ->capture_default_str();
+  tlsa->add_option("--output", tlsa_format, "zone (a zone-file line), nsupdate, or json")
+      ->check(CLI::IsMember({"zone", "nsupdate", "json"}))
+      ->capture_default_str();
+  tlsa->add_option("--resolver", tlsa_opts.resolvers, "As for check (used with --host)");
+  tlsa->add_option("--trust-anchor", tlsa_opts.trust_anchor, "As for check (used with --host)");
+  tlsa->add_option("--timeout", tlsa_opts.timeout_s, "Upper bound, in seconds (with --host)");
+
   // findings
   auto* findings = app.add_subcommand("findings", "Print the findings catalogue");
   std::string findings_format = "markdown";
@@ -204,6 +322,13 @@ int run(int argc, char** argv) {
                    {"reference", d.reference}});
     }
     return write_all(j.dump(2) + "\n");
+  }
+
+  if (tlsa->parsed()) {
+    return run_tlsa(
+        {tlsa_file, tlsa_host, tlsa_params, tlsa_name, tlsa_proto, tlsa_format, tlsa_starttls,
+         static_cast<std::uint16_t>(tlsa_port), tlsa_ttl, chain_position, tlsa_all},
+        tlsa_opts);
   }
 
   if (dane->parsed()) {

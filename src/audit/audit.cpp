@@ -144,4 +144,48 @@ Result<Report> run_host_audit(const HostAuditOptions& options) {
   return report;
 }
 
+Result<std::vector<std::string>> fetch_chain(const HostAuditOptions& options) {
+  asio::io_context io;
+  auto resolver = dns::Resolver::create(io.get_executor(), options.resolver);
+  if (!resolver) return tl::unexpected(resolver.error());
+  const auto start = std::chrono::steady_clock::now();
+  (*resolver)->set_deadline(start + options.timeout);
+  checks::MxHost host;
+  std::vector<net::ProbeResult> probes;
+  std::exception_ptr failure;
+  auto body = [&]() -> asio::awaitable<void> {
+    checks::MxHost h;
+    h.name = options.host.str();
+    host = co_await checks::resolve_host(**resolver, std::move(h));
+    checks::TransportOptions t;
+    t.timeouts = options.smtp_timeouts;
+    t.deadline = start + options.timeout;
+    t.ehlo_name = options.ehlo_name;
+    t.port = options.port;
+    t.mode = options.mode;
+    // A named object, not a temporary: g++ 12 mishandles non-trivial temporaries that live
+    // across a co_await.
+    const checks::TlsaSearch no_tlsa;
+    probes = co_await checks::probe_host(host, no_tlsa, t);
+  };
+  asio::co_spawn(io, body(), [&](std::exception_ptr e) { failure = e; });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+  if (!host.has_address()) {
+    return make_error(ErrorKind::kInvalidInput,
+                      fmt::format("{} has no address ({}; {})", options.host.str(),
+                                  host.a.describe(), host.aaaa.describe()));
+  }
+  std::string why;
+  for (const auto& p : probes) {
+    if (p.tls && !p.tls->chain_der.empty()) return p.tls->chain_der;
+    if (p.failure && why.empty()) {
+      why = fmt::format("{}: {} failed: {}", p.target.address, net::to_string(p.failure->step),
+                        p.failure->detail);
+    }
+  }
+  return make_error(ErrorKind::kInvalidInput,
+                    fmt::format("no TLS session with {} ({})", options.host.str(), why));
+}
+
 }  // namespace mc::audit

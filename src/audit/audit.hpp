@@ -50,6 +50,10 @@ struct HostAuditOptions {
 // run_host_audit - the dane and starttls areas for one host, with the same logic as an audit.
 Result<Report> run_host_audit(const HostAuditOptions& options);
 
+// fetch_chain - the certificate chain (DER, leaf first) the host presents on its first address
+// that completes a TLS handshake; an error says why none did (e.g. no STARTTLS).
+Result<std::vector<std::string>> fetch_chain(const HostAuditOptions& options);
+
 std::string tool_version();
 
 }  // namespace mc::audit

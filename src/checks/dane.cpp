@@ -8,7 +8,7 @@
 #include <set>
 
 #include "core/findings.hpp"
-#include "tls/certificate.hpp"
+#include "tools/tlsa_gen.hpp"
 
 namespace mc::checks {
 namespace {
@@ -24,12 +24,9 @@ std::string suggested_tlsa(const HostTransport& h) {
   for (const auto& p : h.probes) {
     if (!p.tls || p.tls->chain_der.empty()) continue;
     std::string out;
-    auto leaf = tls::inspect_certificate(p.tls->chain_der[0]);
-    if (leaf) out += fmt::format("{} 3600 IN TLSA 3 1 1 {}", host_owner(h), leaf->spki_sha256);
-    if (p.tls->chain_der.size() > 1) {
-      if (auto issuer = tls::inspect_certificate(p.tls->chain_der[1])) {
-        out += fmt::format("\n{} 3600 IN TLSA 2 1 1 {}", host_owner(h), issuer->spki_sha256);
-      }
+    for (const auto& r : tools::recommended_tlsa(tools::TlsaInput{p.tls->chain_der, {}})) {
+      if (!out.empty()) out += '\n';
+      out += fmt::format("{} 3600 IN TLSA {}", host_owner(h), r.text());
     }
     return out;
   }
