@@ -89,6 +89,13 @@ bool weak_cipher(const std::string& version, const std::string& cipher) {
   return false;
 }
 
+bool weak_key_exchange(const std::string& kex_type, int kex_bits) {
+  if (kex_bits <= 0) return false;  // unknown: nothing to judge
+  if (kex_type == "DH" || kex_type == "DHX") return kex_bits < 2048;
+  if (kex_type == "EC") return kex_bits < 224;
+  return false;  // X25519, X448 and the like
+}
+
 AreaReport evaluate_starttls(const TransportData& transport, const MxData& mx,
                              const std::string& ca_file, std::time_t now) {
   AreaReport rep;
@@ -139,7 +146,11 @@ AreaReport evaluate_starttls(const TransportData& transport, const MxData& mx,
       if (p.tls) {
         ++tls_ok;
         const auto& t = *p.tls;
-        aj["tls"] = {{"version", t.version}, {"cipher", t.cipher}, {"group", t.group}};
+        aj["tls"] = {{"version", t.version},
+                     {"cipher", t.cipher},
+                     {"group", t.group},
+                     {"kex_type", t.kex_type},
+                     {"kex_bits", t.kex_bits}};
         if (t.version == "TLSv1" || t.version == "TLSv1.1" || t.version == "SSLv3") {
           findings.push_back(make_finding(
               "starttls.old_tls", subject,
@@ -154,6 +165,14 @@ AreaReport evaluate_starttls(const TransportData& transport, const MxData& mx,
               fmt::format("{} chose the weak cipher suite {}", subject, t.cipher), {line},
               "Prefer ECDHE key exchange with AES-GCM or ChaCha20-Poly1305; disable RC4, 3DES, "
               "export, anonymous and static-RSA suites."));
+        }
+        if (weak_key_exchange(t.kex_type, t.kex_bits)) {
+          findings.push_back(make_finding(
+              "starttls.weak_key_exchange", subject,
+              fmt::format("{} uses a {}-bit {} key exchange", subject, t.kex_bits, t.kex_type),
+              {line},
+              "Use ECDHE (X25519 or P-256) or finite-field groups of at least 2048 bits "
+              "(RFC 7919 ffdhe2048 or larger)."));
         }
         if (p.starttls_after_tls) {
           findings.push_back(make_finding(

@@ -24,4 +24,8 @@ AreaReport evaluate_starttls(const TransportData& transport, const MxData& mx,
 // anonymous, MD5, or static-RSA key exchange without forward secrecy).
 bool weak_cipher(const std::string& version, const std::string& cipher);
 
+// weak_key_exchange - an ephemeral key too small for its kind: finite-field DH below 2048 bits,
+// elliptic curves below 224 bits (RFC 9325 §4.1, §4.2.1).
+bool weak_key_exchange(const std::string& kex_type, int kex_bits);
+
 }  // namespace mc::checks

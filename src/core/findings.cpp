@@ -202,6 +202,10 @@ constexpr std::array kCatalogue = std::to_array<FindingDef>({
     {"starttls.weak_cipher", Area::kStarttls, kWarning, "Weak cipher suite",
      "The negotiated suite lacks forward secrecy or uses a broken algorithm.",
      "RFC 7525 §4.2, RFC 9325 §4.2"},
+    {"starttls.weak_key_exchange", Area::kStarttls, kWarning, "Weak key exchange",
+     "Finite-field Diffie-Hellman below 2048 bits, or an elliptic curve below 224 bits, can be "
+     "broken by a well-resourced attacker (Logjam).",
+     "RFC 9325 §4.1, §4.2.1; RFC 7919"},
     {"starttls.weak_key", Area::kStarttls, kWarning, "Weak certificate key",
      "RSA keys below 2048 bits are too weak.", "RFC 9325 §4.5"},
     {"starttls.cert_untrusted", Area::kStarttls, kWarning, "Certificate not trusted by web PKI",

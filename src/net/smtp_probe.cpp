@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -159,6 +160,14 @@ void read_tls_session(SSL* ssl, TlsSession& s) {
     const char* name = SSL_group_to_name(ssl, group);
     s.group = name != nullptr ? name : fmt::format("group {}", group);
   }
+  EVP_PKEY* tmp = nullptr;
+  if (SSL_get_peer_tmp_key(ssl, &tmp) == 1 && tmp != nullptr) {
+    const char* type = EVP_PKEY_get0_type_name(tmp);
+    s.kex_type = type != nullptr ? type : "";
+    s.kex_bits = EVP_PKEY_get_bits(tmp);
+    EVP_PKEY_free(tmp);
+  }
+  ERR_clear_error();
   if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl)) {
     for (int i = 0; i < sk_X509_num(chain); ++i) {
       unsigned char* der = nullptr;

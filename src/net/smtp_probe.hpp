@@ -66,6 +66,8 @@ struct TlsSession {
   std::string version;  // "TLSv1.3"
   std::string cipher;
   std::string group;                   // key-exchange group, e.g. "X25519"
+  std::string kex_type;                // the server's ephemeral key: "X25519", "EC", "DH", ...
+  int kex_bits = 0;                    // its size in bits
   std::vector<std::string> chain_der;  // as sent by the server, leaf first
   DaneOutcome dane;
 };

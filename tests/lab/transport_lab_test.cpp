@@ -147,6 +147,8 @@ TEST(TransportDetails, StarttlsRecordsTheSession) {
   EXPECT_EQ(a["tls"]["version"], "TLSv1.3");
   EXPECT_FALSE(a["tls"]["cipher"].get<std::string>().empty());
   EXPECT_FALSE(a["tls"]["group"].get<std::string>().empty());
+  EXPECT_EQ(a["tls"]["kex_type"], "X25519");  // the server's ephemeral key
+  EXPECT_GT(a["tls"]["kex_bits"].get<int>(), 200);
   ASSERT_GE(a["certificates"].size(), 2u);  // leaf and intermediate
   EXPECT_EQ(a["certificates"][0]["dns_names"][0], "mx.smtp-ok.co.nz");
   EXPECT_EQ(a["pkix"]["valid"], true);
