@@ -62,6 +62,15 @@ asio::awaitable<Collected> collect(dns::Resolver& resolver, const AuditOptions& 
   co_return Collected{std::move(path.mx), std::move(zone), std::move(path.transport)};
 }
 
+// open_resolver - the validating resolver of one run, bounded by the run's deadline.
+Result<std::unique_ptr<dns::Resolver>> open_resolver(
+    asio::io_context& io, const dns::ResolverConfig& config,
+    std::chrono::steady_clock::time_point deadline) {
+  auto resolver = dns::Resolver::create(io.get_executor(), config);
+  if (resolver) (*resolver)->set_deadline(deadline);
+  return resolver;
+}
+
 // report_header - the parts of a Report that do not depend on what was checked.
 Report report_header(const DomainName& name, const dns::Resolver& resolver) {
   Report report;
@@ -79,10 +88,9 @@ std::string tool_version() { return MAILCHECK_VERSION; }
 
 Result<Report> run_audit(const AuditOptions& options) {
   asio::io_context io;
-  auto resolver = dns::Resolver::create(io.get_executor(), options.resolver);
-  if (!resolver) return tl::unexpected(resolver.error());
   const auto start = std::chrono::steady_clock::now();
-  (*resolver)->set_deadline(start + options.timeout);
+  auto resolver = open_resolver(io, options.resolver, start + options.timeout);
+  if (!resolver) return tl::unexpected(resolver.error());
 
   Report report = report_header(options.domain, **resolver);
 
@@ -108,10 +116,9 @@ Result<Report> run_audit(const AuditOptions& options) {
 
 Result<Report> run_host_audit(const HostAuditOptions& options) {
   asio::io_context io;
-  auto resolver = dns::Resolver::create(io.get_executor(), options.resolver);
-  if (!resolver) return tl::unexpected(resolver.error());
   const auto start = std::chrono::steady_clock::now();
-  (*resolver)->set_deadline(start + options.timeout);
+  auto resolver = open_resolver(io, options.resolver, start + options.timeout);
+  if (!resolver) return tl::unexpected(resolver.error());
 
   Report report = report_header(options.host, **resolver);
 
@@ -146,10 +153,9 @@ Result<Report> run_host_audit(const HostAuditOptions& options) {
 
 Result<std::vector<std::string>> fetch_chain(const HostAuditOptions& options) {
   asio::io_context io;
-  auto resolver = dns::Resolver::create(io.get_executor(), options.resolver);
-  if (!resolver) return tl::unexpected(resolver.error());
   const auto start = std::chrono::steady_clock::now();
-  (*resolver)->set_deadline(start + options.timeout);
+  auto resolver = open_resolver(io, options.resolver, start + options.timeout);
+  if (!resolver) return tl::unexpected(resolver.error());
   checks::MxHost host;
   std::vector<net::ProbeResult> probes;
   std::exception_ptr failure;

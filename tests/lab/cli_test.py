@@ -12,20 +12,15 @@ import sys
 import tempfile
 import unittest
 
+import labenv
+
 import jsonschema
 
 ARGS = None
 
 
 def lab_env():
-    env = {}
-    with open(os.path.join(ARGS.lab_dir, "env")) as f:
-        for line in f:
-            line = line.strip()
-            if "=" in line and not line.startswith("#"):
-                k, v = line.split("=", 1)
-                env[k] = v.strip("'\"")
-    return env
+    return labenv.lab_env(ARGS.lab_dir)
 
 
 def run(*args, lab=True):

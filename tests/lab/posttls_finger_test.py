@@ -29,6 +29,8 @@ import sys
 import tempfile
 import unittest
 
+import labenv
+
 ARGS = None
 DOMAINS = [
     "dane-ok.co.nz", "dane-single.co.nz", "dane-mismatch.co.nz", "dane-stale.co.nz",
@@ -42,13 +44,7 @@ EQUIVALENT = {("defer", "no_tls"): "posttls-finger does not enforce TLS; smtp(8)
 
 
 def lab_env():
-    env = {}
-    with open(os.path.join(ARGS.lab_dir, "env")) as f:
-        for line in f:
-            if "=" in line and not line.startswith("#"):
-                k, v = line.strip().split("=", 1)
-                env[k] = v.strip("'\"")
-    return env
+    return labenv.lab_env(ARGS.lab_dir)
 
 
 def mailcheck_verdict(domain):

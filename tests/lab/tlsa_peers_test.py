@@ -18,18 +18,14 @@ import sys
 import tempfile
 import unittest
 
+import labenv
+
 ARGS = None
 HOST = "mx.dane-ta.co.nz"
 
 
 def lab_env():
-    env = {}
-    with open(os.path.join(ARGS.lab_dir, "env")) as f:
-        for line in f:
-            if "=" in line and not line.startswith("#"):
-                k, v = line.strip().split("=", 1)
-                env[k] = v.strip("'\"")
-    return env
+    return labenv.lab_env(ARGS.lab_dir)
 
 
 def record(text):
