@@ -72,13 +72,13 @@ Result<std::unique_ptr<dns::Resolver>> open_resolver(
 }
 
 // report_header - the parts of a Report that do not depend on what was checked.
-Report report_header(const DomainName& name, const dns::Resolver& resolver) {
+Report report_header(const DomainName& name, const ResolverSummary& resolver) {
   Report report;
   report.domain = name.str();
   report.domain_unicode = name.unicode();
   report.generated_at = now_rfc3339();
   report.tool_version = tool_version();
-  report.resolver = resolver.summary();
+  report.resolver = resolver;
   return report;
 }
 
@@ -92,7 +92,7 @@ Result<Report> run_audit(const AuditOptions& options) {
   auto resolver = open_resolver(io, options.resolver, start + options.timeout);
   if (!resolver) return tl::unexpected(resolver.error());
 
-  Report report = report_header(options.domain, **resolver);
+  Report report = report_header(options.domain, (*resolver)->summary());
 
   std::exception_ptr failure;
   std::optional<Collected> collected;
@@ -114,22 +114,19 @@ Result<Report> run_audit(const AuditOptions& options) {
   return report;
 }
 
-Result<Report> run_host_audit(const HostAuditOptions& options) {
+Result<HostInspection> inspect_host(const HostAuditOptions& options) {
   asio::io_context io;
   const auto start = std::chrono::steady_clock::now();
   auto resolver = open_resolver(io, options.resolver, start + options.timeout);
   if (!resolver) return tl::unexpected(resolver.error());
-
-  Report report = report_header(options.host, **resolver);
-
-  checks::MxData mx;
-  mx.domain = options.host.str();
-  checks::TransportData transport;
+  HostInspection out;
+  out.resolver = (*resolver)->summary();
+  out.mx.domain = options.host.str();
   std::exception_ptr failure;
   auto body = [&]() -> asio::awaitable<void> {
     checks::MxHost h;
     h.name = options.host.str();
-    mx.hosts.push_back(co_await checks::resolve_host(**resolver, std::move(h)));
+    out.mx.hosts.push_back(co_await checks::resolve_host(**resolver, std::move(h)));
     checks::TransportOptions t;
     t.timeouts = options.smtp_timeouts;
     t.deadline = start + options.timeout;
@@ -137,53 +134,39 @@ Result<Report> run_host_audit(const HostAuditOptions& options) {
     t.port = options.port;
     t.mode = options.mode;
     t.mx_lookup = false;
-    transport = co_await checks::collect_transport(**resolver, mx, t, start);
+    out.transport = co_await checks::collect_transport(**resolver, out.mx, t, start);
   };
   asio::co_spawn(io, body(), [&](std::exception_ptr e) { failure = e; });
   io.run();
   if (failure) std::rethrow_exception(failure);
-
-  report.areas.push_back(checks::evaluate_dane(transport, mx));
-  report.areas.push_back(checks::evaluate_starttls(transport, mx, options.ca_file,
-                                                   options.now ? options.now : std::time(nullptr)));
-  report.elapsed_ms =
+  out.elapsed_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+Result<Report> run_host_audit(const HostAuditOptions& options) {
+  auto inspected = inspect_host(options);
+  if (!inspected) return tl::unexpected(inspected.error());
+  Report report = report_header(options.host, inspected->resolver);
+  report.areas.push_back(checks::evaluate_dane(inspected->transport, inspected->mx));
+  report.areas.push_back(checks::evaluate_starttls(inspected->transport, inspected->mx,
+                                                   options.ca_file,
+                                                   options.now ? options.now : std::time(nullptr)));
+  report.elapsed_ms = inspected->elapsed_ms;
   return report;
 }
 
 Result<std::vector<std::string>> fetch_chain(const HostAuditOptions& options) {
-  asio::io_context io;
-  const auto start = std::chrono::steady_clock::now();
-  auto resolver = open_resolver(io, options.resolver, start + options.timeout);
-  if (!resolver) return tl::unexpected(resolver.error());
-  checks::MxHost host;
-  std::vector<net::ProbeResult> probes;
-  std::exception_ptr failure;
-  auto body = [&]() -> asio::awaitable<void> {
-    checks::MxHost h;
-    h.name = options.host.str();
-    host = co_await checks::resolve_host(**resolver, std::move(h));
-    checks::TransportOptions t;
-    t.timeouts = options.smtp_timeouts;
-    t.deadline = start + options.timeout;
-    t.ehlo_name = options.ehlo_name;
-    t.port = options.port;
-    t.mode = options.mode;
-    // A named object, not a temporary: g++ 12 mishandles non-trivial temporaries that live
-    // across a co_await.
-    const checks::TlsaSearch no_tlsa;
-    probes = co_await checks::probe_host(host, no_tlsa, t);
-  };
-  asio::co_spawn(io, body(), [&](std::exception_ptr e) { failure = e; });
-  io.run();
-  if (failure) std::rethrow_exception(failure);
+  auto inspected = inspect_host(options);
+  if (!inspected) return tl::unexpected(inspected.error());
+  const auto& host = inspected->mx.hosts.front();
   if (!host.has_address()) {
     return make_error(ErrorKind::kInvalidInput,
                       fmt::format("{} has no address ({}; {})", options.host.str(),
                                   host.a.describe(), host.aaaa.describe()));
   }
   std::string why;
-  for (const auto& p : probes) {
+  for (const auto& p : inspected->transport.hosts.front().probes) {
     if (p.tls && !p.tls->chain_der.empty()) return p.tls->chain_der;
     if (p.failure && why.empty()) {
       why = fmt::format("{}: {} failed: {}", p.target.address, net::to_string(p.failure->step),

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "checks/mx.hpp"
+#include "checks/transport.hpp"
 #include "core/domain_name.hpp"
 #include "core/report_model.hpp"
 #include "core/result.hpp"
@@ -46,6 +48,16 @@ struct HostAuditOptions {
   std::string ehlo_name = "mailcheck.invalid";
   std::time_t now = 0;
 };
+
+// inspect_host - what a DANE sender learns about one host: its addresses, the TLSA search and a
+// probe of every address (with the usable records handed to OpenSSL's DANE verifier).
+struct HostInspection {
+  checks::MxData mx;  // one host, no MX lookup
+  checks::TransportData transport;
+  ResolverSummary resolver;
+  double elapsed_ms = 0;
+};
+Result<HostInspection> inspect_host(const HostAuditOptions& options);
 
 // run_host_audit - the dane and starttls areas for one host, with the same logic as an audit.
 Result<Report> run_host_audit(const HostAuditOptions& options);

@@ -74,6 +74,7 @@ struct Answer {
   std::string error;                   // what went wrong, for kTimeout and kError
   std::vector<Record> records;         // records of qtype at the end of the CNAME chain
   std::vector<CnameLink> cname_chain;  // aliases followed from qname, in order
+  std::uint32_t original_ttl = 0;      // the TTL the zone publishes (RRSIG), 0 if unknown
   double elapsed_ms = 0;
 
   bool has_data() const { return outcome == Outcome::kData; }

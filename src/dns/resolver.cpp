@@ -285,6 +285,7 @@ Answer answer_from_result(std::string qname, std::uint16_t qtype, int err, const
     }
     a.records = std::move(parsed->records);
     a.cname_chain = std::move(parsed->cname_chain);
+    a.original_ttl = parsed->original_ttl;
   }
   switch (r->rcode) {
     case 0:

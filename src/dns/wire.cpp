@@ -97,6 +97,17 @@ Result<ParsedResponse> parse_response(std::span<const std::uint8_t> wire, std::s
     current = link->fields[0];
   }
   for (auto& r : all) {
+    // The RRSIG's Original TTL field is the TTL the zone publishes; the TTL a cache hands out
+    // counts down, and rollover timing needs the full one.
+    if (r.type == rrtype::kRrsig && r.owner == current && r.fields.size() > 3 &&
+        r.fields[0] == type_name(qtype)) {
+      try {
+        out.original_ttl = static_cast<std::uint32_t>(std::stoul(r.fields[3]));
+      } catch (...) {
+      }
+    }
+  }
+  for (auto& r : all) {
     if (r.type == qtype && r.owner == current) out.records.push_back(std::move(r));
   }
   return out;

@@ -22,6 +22,7 @@ struct ParsedResponse {
   int rcode = 0;
   std::vector<Record> records;
   std::vector<CnameLink> cname_chain;
+  std::uint32_t original_ttl = 0;  // from a covering RRSIG (RFC 4034 §3.1.4); 0 when unsigned
 };
 
 Result<ParsedResponse> parse_response(std::span<const std::uint8_t> wire, std::string_view qname,
