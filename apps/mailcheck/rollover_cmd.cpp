@@ -8,6 +8,7 @@
 #include <openssl/pem.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -195,6 +196,45 @@ int run_next_key(const RolloverCli& r, const std::string& owner) {
       owner, rec->text(), r.out, r.name.empty() ? r.host : r.name));
 }
 
+int run_plan(const RolloverCli& r, const std::string& owner) {
+  auto current = mc::tools::load_tlsa_input(r.current);
+  if (!current) return usage_error("--current: " + current.error().message);
+  auto next = mc::tools::load_tlsa_input(r.next);
+  if (!next) return usage_error("--next: " + next.error().message);
+  auto p = published(r);
+  if (!p) return usage_error(p.error().message);
+  const std::uint32_t ttl = p->ttl ? p->ttl : 3600;
+  auto cur = mc::tools::make_tlsa(*current, {3, 1, 1});
+  auto nxt = mc::tools::make_tlsa(*next, {3, 1, 1});
+  if (!cur || !nxt) return usage_error("cannot make 3 1 1 records from --current/--next");
+  auto is_published = [&](const mc::policy::TlsaRecord& rec) {
+    return std::any_of(p->records.begin(), p->records.end(),
+                       [&](const auto& x) { return x.text() == rec.text(); });
+  };
+  std::string out = fmt::format("Key rollover for {} (TLSA TTL {} s)\n\n", owner, ttl);
+  out += fmt::format(
+      "1. Publish the next key's record beside the current one{}:\n"
+      "   {} {} IN TLSA {}\n",
+      is_published(*nxt) ? " (already published)" : "", owner, ttl, nxt->text());
+  out += fmt::format("   keep: {} {} IN TLSA {}{}\n", owner, ttl, cur->text(),
+                     is_published(*cur) ? "" : "   (NOT published now: publish it too)");
+  out += fmt::format(
+      "2. Wait at least {} s, until every cache holds both records. This tells you when:\n"
+      "   mailcheck rollover check --host {} --cert NEXT.pem\n",
+      ttl, r.host);
+  out +=
+      "3. Deploy the certificate for the next key on every server behind this name (e.g. a "
+      "certbot deploy hook that runs step 2's check first).\n";
+  out += fmt::format("4. Confirm: mailcheck dane {} (every address must authenticate).\n", r.host);
+  out += fmt::format(
+      "5. Retire the old record (no server presents it any more):\n"
+      "   {} {} IN TLSA {}\n"
+      "   and pre-publish the key after next (mailcheck rollover next-key) to stay "
+      "rollover-ready.\n",
+      owner, ttl, cur->text());
+  return write_all(out);
+}
+
 }  // namespace
 
 void add_rollover(CLI::App& app, RolloverCli& r) {
@@ -206,7 +246,9 @@ void add_rollover(CLI::App& app, RolloverCli& r) {
       "check", "Exit 0 only if deploying the new certificate now is safe (a renewal hook)");
   r.next_key = r.root->add_subcommand(
       "next-key", "Generate the next private key and print its TLSA record to pre-publish");
-  for (auto* sub : {r.status, r.check}) {
+  r.plan = r.root->add_subcommand(
+      "plan", "The exact steps and records to move from the current key to the next");
+  for (auto* sub : {r.status, r.check, r.plan}) {
     sub->add_option("--host", r.host, "The host whose TLSA records to use")->required();
     sub->add_option("--port", r.port, "Service port")
         ->check(CLI::Range(1u, 65535u))
@@ -227,6 +269,8 @@ void add_rollover(CLI::App& app, RolloverCli& r) {
   r.check->add_option("--published-at", r.published_at,
                       "When the matching record was published (epoch seconds or "
                       "YYYY-MM-DDTHH:MM:SSZ), if earlier than this tool first saw it");
+  r.plan->add_option("--current", r.current, "The certificate (or key) in use now")->required();
+  r.plan->add_option("--next", r.next, "The next certificate, or its key")->required();
   r.next_key->add_option("--out", r.out, "Where to write the new private key (must not exist)")
       ->required();
   r.next_key->add_option("--type", r.key_type, "Key type")
@@ -248,6 +292,7 @@ int run_rollover(const RolloverCli& in) {
   if (r.next_key->parsed()) return run_next_key(r, owner);
   if (std::string bad = validate_common(r.common); !bad.empty()) return usage_error(bad);
   if (r.status->parsed()) return run_status(r, owner);
+  if (r.plan->parsed()) return run_plan(r, owner);
   return run_check(r, owner);
 }
 

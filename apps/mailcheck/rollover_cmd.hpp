@@ -13,6 +13,9 @@ struct RolloverCli {
   CLI::App* status = nullptr;
   CLI::App* check = nullptr;
   CLI::App* next_key = nullptr;
+  CLI::App* plan = nullptr;
+  std::string current;
+  std::string next;
   std::string host;
   unsigned port = 25;
   std::string starttls = "smtp";

@@ -90,6 +90,18 @@ class Rollover(unittest.TestCase):
         self.assertEqual(again.returncode, 2)  # never overwrites a key
         self.assertIn("must not exist", again.stderr)
 
+    def test_plan_prints_the_steps_and_records(self):
+        p = self.run_mc("rollover", "plan", "--host", HOST, "--current",
+                        os.path.join(self.pki, f"{HOST}.pem"), "--next",
+                        os.path.join(self.pki, "next-dane-ok.key"), *self.common)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        tlsa_next = self.run_mc("tlsa", os.path.join(self.pki, "next-dane-ok.key"), "--name",
+                                HOST).stdout.split()[-1]
+        self.assertIn(f"IN TLSA 3 1 1 {tlsa_next}", p.stdout)
+        self.assertIn("(already published)", p.stdout)  # dane-ok pre-publishes the next key
+        self.assertIn("Wait at least 3600 s", p.stdout)
+        self.assertIn("5. Retire the old record", p.stdout)
+
     def test_bad_input(self):
         p = self.run_mc("rollover", "check", "--host", HOST, "--cert", "/nonexistent.pem",
                         *self.common)
