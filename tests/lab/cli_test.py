@@ -3,12 +3,10 @@
 format, one-line errors for bad input, and JSON reports validated against docs/report.schema.json.
 
 Run by ctest inside the lab's network namespace (lab/lab.sh exec)."""
-import argparse
 import glob
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import unittest
 
@@ -164,10 +162,4 @@ class Cli(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--mailcheck", required=True)
-    parser.add_argument("--lab-dir", required=True)
-    parser.add_argument("--schema", required=True)
-    parser.add_argument("--samples", required=True)
-    ARGS, rest = parser.parse_known_args()
-    unittest.main(argv=[sys.argv[0], "-v", *rest])
+    labenv.main(globals(), ("--schema", "--samples"))

@@ -12,3 +12,17 @@ def lab_env(lab_dir):
                 k, v = line.split("=", 1)
                 env[k] = v.strip("'\"")
     return env
+
+
+def main(module_globals, extra_args=()):
+    """Parse --mailcheck, --lab-dir (and extra_args) into the test module's ARGS, run unittest."""
+    import argparse
+    import sys
+    import unittest
+
+    parser = argparse.ArgumentParser()
+    for name in ("--mailcheck", "--lab-dir", *extra_args):
+        parser.add_argument(name, required=True)
+    args, rest = parser.parse_known_args()
+    module_globals["ARGS"] = args
+    unittest.main(argv=[sys.argv[0], "-v", *rest])

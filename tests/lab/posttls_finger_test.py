@@ -21,11 +21,9 @@ session and QUITs (it is a probe, not a sender); Postfix's smtp(8) at security l
 TLS as mandatory and defers (RFC 7672 §2.2 (a)), which is mailcheck's verdict. That pair
 (defer, no_tls) is accepted and named in the output.
 """
-import argparse
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import unittest
 
@@ -95,8 +93,4 @@ class PosttlsFinger(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--mailcheck", required=True)
-    parser.add_argument("--lab-dir", required=True)
-    ARGS, rest = parser.parse_known_args()
-    unittest.main(argv=[sys.argv[0], "-v", *rest])
+    labenv.main(globals())

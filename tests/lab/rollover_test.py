@@ -1,12 +1,10 @@
 #!/usr/bin/env python3
 """rollover_test.py - `mailcheck rollover` against the lab's dane-ok.co.nz, which publishes the
 current key (3 1 1) and a pre-published next key (3 1 1 of next-dane-ok)."""
-import argparse
 import json
 import os
 import stat
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
@@ -112,8 +110,4 @@ class Rollover(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--mailcheck", required=True)
-    parser.add_argument("--lab-dir", required=True)
-    ARGS, rest = parser.parse_known_args()
-    unittest.main(argv=[sys.argv[0], "-v", *rest])
+    labenv.main(globals())

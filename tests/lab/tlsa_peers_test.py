@@ -11,10 +11,8 @@ Chain position for usages 0 and 2 (a CA certificate): mailcheck's default is the
 (position 1). hash-slinger asks about each certificate in turn (answered "n", then "y");
 ldns-dane counts from the end of the chain (-o 1 on leaf + issuer + root). For PKIX-TA(0)
 hash-slinger starts its questions at the issuer ("y"), for DANE-TA(2) at the leaf ("n", "y")."""
-import argparse
 import os
 import subprocess
-import sys
 import tempfile
 import unittest
 
@@ -143,8 +141,4 @@ class TlsaPeers(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--mailcheck", required=True)
-    parser.add_argument("--lab-dir", required=True)
-    ARGS, rest = parser.parse_known_args()
-    unittest.main(argv=[sys.argv[0], "-v", *rest])
+    labenv.main(globals())
