@@ -15,6 +15,10 @@
 # templates may contain {{tlsa ...}} placeholders (see expand_template).
 #
 # Usage: lab/lab.sh start|stop|status|exec CMD...   (needs root)
+#        lab/lab.sh republish ZONE TEMPLATE   re-sign ZONE from TEMPLATE (its
+#            keys and DS unchanged), reload it in NSD, wait until it is served
+#        lab/lab.sh serve-cert HOST CERT      make HOST's SMTP listeners present
+#            pki/CERT.chain.pem (a key rollover), wait until they do
 # Environment:
 #   MAILCHECK_LAB_NS   network namespace name   (default: mailcheck-lab)
 #   MAILCHECK_LAB_DIR  state directory          (default: <repo>/build/lab)
@@ -57,11 +61,15 @@ die() {
 
 usage() {
     cat >&2 <<EOF
-usage: $0 start|stop|status|exec CMD...
-  start   (re)create namespace '$LAB_NS', sign zones, start servers
-  stop    kill everything in the namespace and delete it
-  status  report whether the lab is running (exit 0 if so, 1 if not)
-  exec    run CMD inside the namespace (LAB_* variables exported)
+usage: $0 start|stop|status|exec CMD...|republish ZONE TEMPLATE|serve-cert HOST CERT
+  start       (re)create namespace '$LAB_NS', sign zones, start servers
+  stop        kill everything in the namespace and delete it
+  status      report whether the lab is running (exit 0 if so, 1 if not)
+  exec        run CMD inside the namespace (LAB_* variables exported)
+  republish   re-sign test-domain ZONE from zone template TEMPLATE (same keys)
+              and wait until the lab's NSD serves it
+  serve-cert  make HOST's SMTP listeners present certificate CERT (a name in
+              lab/smtp-hosts.conf) and wait until they do
 state dir: $LAB_DIR
 EOF
     exit 2
@@ -404,9 +412,11 @@ template_dnssec_mode() {
     echo "${mode:-nsec}"
 }
 
-# write_zone ZONE NS_NAME OUTFILE: template with $ORIGIN/$TTL/SOA/NS header.
+# write_zone ZONE NS_NAME OUTFILE [TEMPLATE]: TEMPLATE (default: the zone's
+# file in lab/zones) with an $ORIGIN/$TTL/SOA/NS header.
 write_zone() {
     local zone=$1 ns_name=$2 out=$3 origin rname
+    local template=${4:-$ZONE_TEMPLATES/$(zone_file_name "$1")}
     origin=$zone
     [[ $origin == . ]] || origin="$zone."
     rname="hostmaster.${origin#.}"
@@ -416,7 +426,7 @@ write_zone() {
         printf '$ORIGIN %s\n$TTL 3600\n' "$origin"
         printf '@ IN SOA %s %s %s 3600 900 604800 300\n' "$ns_name" "$rname" "$SERIAL"
         printf '@ IN NS %s\n' "$ns_name"
-        expand_template "$ZONE_TEMPLATES/$(zone_file_name "$zone")"
+        expand_template "$template"
     } >"$out"
 }
 
@@ -430,7 +440,8 @@ gen_key() {
 
 # sign_zone ZONE MODE [MODE ARGS...]: signs $ZONES_DIR/<zone>.zone into
 # <zone>.zone.signed and writes the DS for the parent to $DS_DIR/<zone>.ds
-# (nothing for unsigned zones).
+# (nothing for unsigned zones). With RESIGN=1 it signs with the keys of the
+# previous signing and leaves the DS alone (lab.sh republish).
 sign_zone() {
     local zone=$1 mode=$2
     shift 2
@@ -446,8 +457,14 @@ sign_zone() {
         return 0
     fi
     mkdir -p "$keydir"
-    ksk=$(gen_key "$zone" "$keydir" -k)
-    zsk=$(gen_key "$zone" "$keydir")
+    if [[ ${RESIGN:-} == 1 ]]; then
+        ksk=$(<"$keydir/ksk") && zsk=$(<"$keydir/zsk") || return 1
+    else
+        ksk=$(gen_key "$zone" "$keydir" -k)
+        zsk=$(gen_key "$zone" "$keydir")
+        printf '%s\n' "$ksk" >"$keydir/ksk"
+        printf '%s\n' "$zsk" >"$keydir/zsk"
+    fi
     ds_key=$ksk
     case $mode in
     nsec) ;;
@@ -462,13 +479,13 @@ sign_zone() {
         ;;
     wrong-ds)
         # The parent gets the DS of a KSK that is never published.
-        ds_key=$(gen_key "$zone" "$keydir" -k)
+        [[ ${RESIGN:-} == 1 ]] || ds_key=$(gen_key "$zone" "$keydir" -k)
         ;;
     *) die "unknown lab-dnssec mode '$mode' for zone $zone" ;;
     esac
     opts+=(-i "$inception" -e "$expiration")
     ldns-signzone "${opts[@]}" "$file" "$ksk" "$zsk"
-    ldns-key2ds -n -2 "$ds_key.key" >"$DS_DIR/$label.ds"
+    [[ ${RESIGN:-} == 1 ]] || ldns-key2ds -n -2 "$ds_key.key" >"$DS_DIR/$label.ds"
 }
 
 # build_leaf ZONE: one test-domain zone (run in parallel).
@@ -703,11 +720,13 @@ resolver_ready() {
 }
 
 # wait_for DESCRIPTION COMMAND...: poll until COMMAND succeeds or the deadline.
+# wait_for WHAT CMD...: retries CMD until it succeeds or $DEADLINE passes;
+# then $ON_TIMEOUT (default start_failed, which stops the lab).
 wait_for() {
     local what=$1
     shift
     until "$@"; do
-        ((SECONDS < DEADLINE)) || start_failed "timed out waiting for $what"
+        ((SECONDS < DEADLINE)) || "${ON_TIMEOUT:-start_failed}" "timed out waiting for $what"
         sleep 0.05
     done
 }
@@ -786,6 +805,91 @@ cmd_start() {
     log "running in namespace $LAB_NS (ready after $(elapsed_ms "$t0") ms); env: $LAB_DIR/env"
 }
 
+# ---------------------------------------------------------------------------
+# Changes to a running lab (for tests of changes over time, e.g. key rollovers)
+
+# lab_state: the state variables of the running lab (set by cmd_start).
+lab_state() {
+    ns_exists || die "lab not running (no namespace $LAB_NS); run '$0 start'"
+    LAB_DIR=$(cd "$LAB_DIR" && pwd)
+    ZONES_DIR="$LAB_DIR/zones"
+    KEYS_DIR="$LAB_DIR/keys"
+    DS_DIR="$LAB_DIR/ds"
+    PKI_DIR="$LAB_DIR/pki"
+    SMTP_CONFIG="$LAB_DIR/smtp.json"
+    DEADLINE=$((SECONDS + READY_TIMEOUT))
+    ON_TIMEOUT=die
+}
+
+# serial_is ZONE SERIAL: the hosting server answers ZONE's SOA with SERIAL.
+serial_is() {
+    local soa
+    soa=$(in_ns kdig +short +norec +time=1 +retry=0 @"$HOSTING_ADDR" "$1." SOA 2>/dev/null) || return 1
+    [[ $(awk '{print $3}' <<<"$soa") == "$2" ]]
+}
+
+cmd_republish() {
+    (($# == 2)) || usage
+    local zone=${1%.} template=$2 mode old
+    lab_state
+    [[ -f $template ]] || die "no zone template '$template'"
+    [[ -f $ZONES_DIR/$zone.zone && -f $KEYS_DIR/$zone/ksk ]] ||
+        die "'$zone' is not a signed lab test-domain zone"
+    # Serial: above the served one and the clock (NSD only loads a newer zone).
+    old=$(awk '$3 == "SOA" { print $6; exit }' "$ZONES_DIR/$zone.zone")
+    NOW=$(date +%s)
+    SERIAL=$((old >= NOW ? old + 1 : NOW))
+    mode=$(template_dnssec_mode "$template")
+    [[ $mode == unsigned ]] && die "republish is for signed zones ($template is unsigned)"
+    write_zone "$zone" "$HOSTING_NS_NAME" "$ZONES_DIR/$zone.zone" "$template" ||
+        die "expanding $template failed"
+    # shellcheck disable=SC2086 # mode carries its arguments
+    RESIGN=1 sign_zone "$zone" $mode >/dev/null || die "re-signing $zone failed"
+    # NSD re-reads changed zone files on SIGHUP.
+    kill -HUP "$(<"$LAB_DIR/nsd-hosting/nsd.pid")" || die "no hosting NSD to reload"
+    wait_for "NSD to serve $zone serial $SERIAL" serial_is "$zone" "$SERIAL"
+    log "republished $zone (serial $SERIAL)"
+}
+
+# served_fingerprint ADDR HOST: SHA-256 fingerprint of the certificate ADDR:25
+# presents after STARTTLS.
+served_fingerprint() {
+    in_ns timeout 5 openssl s_client -connect "$1:25" -starttls smtp -servername "$2" \
+        </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256 2>/dev/null
+}
+
+# serving_cert ADDR HOST FINGERPRINT
+serving_cert() { [[ $(served_fingerprint "$1" "$2") == "$3" ]]; }
+
+cmd_serve_cert() {
+    (($# == 2)) || usage
+    local host=${1%.} cert=$2 addrs want addr
+    lab_state
+    [[ -s $PKI_DIR/$cert.chain.pem && -s $PKI_DIR/$cert.key ]] ||
+        die "no certificate '$cert' in $PKI_DIR (see lab/smtp-hosts.conf)"
+    addrs=$(python3 - "$SMTP_CONFIG" "$host" "$PKI_DIR/$cert.chain.pem" "$PKI_DIR/$cert.key" <<'EOF'
+import json, os, sys
+path, host, chain, key = sys.argv[1:]
+with open(path, encoding="utf-8") as f:
+    config = json.load(f)
+hits = [l for l in config["listeners"] if l["hostname"] == host]
+for l in hits:
+    l["chain"], l["key"] = chain, key
+with open(path + ".tmp", "w", encoding="utf-8") as f:
+    json.dump(config, f, indent=2)
+os.replace(path + ".tmp", path)
+print(" ".join(l["address"] for l in hits))
+EOF
+    ) || die "updating $SMTP_CONFIG failed"
+    [[ -n $addrs ]] || die "no SMTP listener for host '$host'"
+    kill -HUP "$(<"$LAB_DIR/smtp.pid")" || die "no lab SMTP server to reload"
+    want=$(openssl x509 -noout -fingerprint -sha256 -in "$PKI_DIR/$cert.pem")
+    for addr in $addrs; do
+        wait_for "$addr:25 to present $cert" serving_cert "$addr" "$host" "$want"
+    done
+    log "$host now presents $cert"
+}
+
 cmd_status() {
     if ns_exists; then
         local n
@@ -814,11 +918,11 @@ main() {
     local cmd=$1
     shift
     case $cmd in
-    start | stop | status | exec) ;;
+    start | stop | status | exec | republish | serve-cert) ;;
     *) usage ;;
     esac
     ((EUID == 0)) || die "must run as root (needs ip netns)"
-    "cmd_$cmd" "$@"
+    "cmd_${cmd//-/_}" "$@"
 }
 
 main "$@"

@@ -6,6 +6,9 @@ lab/lab.sh ($LAB_DIR/smtp.json) and listens on each host's address and port
 with that host's behaviour. It speaks just enough SMTP for a TLS probe
 (banner, EHLO/HELO, STARTTLS, NOOP, RSET, QUIT) and never accepts mail.
 Started by lab/lab.sh inside the lab network namespace; stops on SIGTERM.
+On SIGHUP it re-reads the config and reloads every listener's certificate
+chain and key (lab/lab.sh serve-cert uses this to re-key a host in place);
+addresses and behaviours stay as they were at start.
 
 Config format:
   {"idle_timeout": 120, "max_lifetime": 300,
@@ -297,6 +300,24 @@ class LabSmtp:
         self.max_lifetime = float(config.get("max_lifetime", 300))
         self.servers: list[asyncio.AbstractServer] = []
         self.tasks: set = set()
+        # (address, port) -> the TLS context new connections get; replaced on SIGHUP.
+        self.contexts: dict[tuple[str, int], ssl.SSLContext] = {}
+
+    def reload(self, config_path: str) -> None:
+        """Re-read the config; give each existing listener its (possibly new) certificate."""
+        try:
+            with open(config_path, encoding="utf-8") as f:
+                listeners = json.load(f)["listeners"]
+            fresh = {}
+            for l in listeners:
+                key = (l["address"], int(l.get("port", 25)))
+                if key in self.contexts:
+                    fresh[key] = make_context(l)
+        except (OSError, ValueError, KeyError, ssl.SSLError) as e:
+            log(f"reload failed, keeping the old certificates: {type(e).__name__}: {e}")
+            return
+        self.contexts.update(fresh)
+        log(f"reloaded certificates of {len(fresh)} listeners")
 
     async def handle(self, listener, ctx, reader, writer) -> None:
         s = Session(self, listener, ctx, reader, writer)
@@ -327,10 +348,11 @@ class LabSmtp:
                 continue
             if l["behaviour"] not in BEHAVIOURS:
                 raise SystemExit(f"unknown behaviour {l['behaviour']!r} for {l['hostname']}")
-            ctx = make_context(l)
+            key = (l["address"], int(l.get("port", 25)))
+            self.contexts[key] = make_context(l)
 
-            async def cb(r, w, l=l, ctx=ctx):
-                await self.handle(l, ctx, r, w)
+            async def cb(r, w, l=l, key=key):
+                await self.handle(l, self.contexts[key], r, w)
 
             srv = await asyncio.start_server(
                 cb, host=l["address"], port=int(l.get("port", 25)), reuse_address=True,
@@ -345,15 +367,16 @@ async def amain(args) -> int:
         config = json.load(f)
     server = LabSmtp(config)
     await server.start()
-    if args.pidfile:
-        tmp = args.pidfile + ".tmp"
-        with open(tmp, "w", encoding="ascii") as f:
-            f.write(f"{os.getpid()}\n")
-        os.replace(tmp, args.pidfile)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, server.reload, args.config)
+    if args.pidfile:  # only now: whoever reads it may signal us at once
+        tmp = args.pidfile + ".tmp"
+        with open(tmp, "w", encoding="ascii") as f:
+            f.write(f"{os.getpid()}\n")
+        os.replace(tmp, args.pidfile)
     await stop.wait()
     log("signal received, exiting")
     for srv in server.servers:
