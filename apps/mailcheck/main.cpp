@@ -17,6 +17,7 @@
 #include "core/findings.hpp"
 #include "report/render.hpp"
 #include "rollover_cmd.hpp"
+#include "spf_cmd.hpp"
 #include "tls/pem.hpp"
 #include "tools/tlsa_gen.hpp"
 
@@ -178,6 +179,10 @@ int run(int argc, char** argv) {
   RolloverCli rollover;
   add_rollover(app, rollover);
 
+  // spf
+  SpfCli spf;
+  add_spf(app, spf);
+
   // findings
   auto* findings = app.add_subcommand("findings", "Print the findings catalogue");
   std::string findings_format = "markdown";
@@ -212,6 +217,10 @@ int run(int argc, char** argv) {
   }
 
   if (rollover.root->parsed()) return run_rollover(rollover);
+  if (spf.cmd->parsed()) {
+    spf.sender_given = spf.cmd->count("--sender") > 0;
+    return run_spf(spf);
+  }
 
   if (tlsa->parsed()) {
     return run_tlsa(

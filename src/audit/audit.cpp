@@ -84,6 +84,30 @@ Report report_header(const DomainName& name, const ResolverSummary& resolver) {
 
 }  // namespace
 
+Result<SpfQueryResult> evaluate_spf(const SpfQueryOptions& options) {
+  asio::io_context io;
+  const auto start = std::chrono::steady_clock::now();
+  auto resolver = open_resolver(io, options.resolver, start + options.timeout);
+  if (!resolver) return tl::unexpected(resolver.error());
+  dns::Resolver& r = **resolver;
+  checks::spf::Lookup lookup = [&r](std::string name, std::uint16_t type) {
+    return r.query(std::move(name), type);
+  };
+  std::exception_ptr failure;
+  SpfQueryResult out;
+  asio::co_spawn(io, checks::spf::check_host(lookup, options.input, options.limits),
+                 [&](std::exception_ptr e, checks::spf::Evaluation ev) {
+                   failure = e;
+                   if (!e) out.evaluation = std::move(ev);
+                 });
+  io.run();
+  if (failure) std::rethrow_exception(failure);  // a bug, not a DNS failure
+  out.resolver = r.summary();
+  out.elapsed_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
 std::string tool_version() { return MAILCHECK_VERSION; }
 
 Result<Report> run_audit(const AuditOptions& options) {

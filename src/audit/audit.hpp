@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "checks/mx.hpp"
+#include "checks/spf_eval.hpp"
 #include "checks/transport.hpp"
 #include "core/domain_name.hpp"
 #include "core/report_model.hpp"
@@ -65,6 +66,20 @@ Result<Report> run_host_audit(const HostAuditOptions& options);
 // fetch_chain - the certificate chain (DER, leaf first) the host presents on its first address
 // that completes a TLS handshake; an error says why none did (e.g. no STARTTLS).
 Result<std::vector<std::string>> fetch_chain(const HostAuditOptions& options);
+
+// SpfQueryOptions - `mailcheck spf`: one check_host() evaluation as a receiver would run it.
+struct SpfQueryOptions {
+  checks::spf::EvalInput input;
+  checks::spf::EvalLimits limits;
+  dns::ResolverConfig resolver;
+  std::chrono::milliseconds timeout{20000};  // RFC 7208 §4.6.4: at least 20 s per check
+};
+struct SpfQueryResult {
+  checks::spf::Evaluation evaluation;
+  ResolverSummary resolver;
+  double elapsed_ms = 0;
+};
+Result<SpfQueryResult> evaluate_spf(const SpfQueryOptions& options);
 
 std::string tool_version();
 
