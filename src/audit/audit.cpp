@@ -12,6 +12,7 @@
 #include "checks/dane.hpp"
 #include "checks/dnssec.hpp"
 #include "checks/mx.hpp"
+#include "checks/spf.hpp"
 #include "checks/starttls.hpp"
 #include "checks/transport.hpp"
 
@@ -34,11 +35,14 @@ struct Collected {
   checks::MxData mx;
   checks::ZoneData zone;
   checks::TransportData transport;
+  checks::SpfData spf;
+  std::vector<checks::MxAuthorisation> mx_spf;
 };
 
 struct MailPath {
   checks::MxData mx;
   checks::TransportData transport;
+  std::vector<checks::MxAuthorisation> mx_spf;
 };
 
 // mail_path - the MX chain, then TLSA and SMTP for every MX host (each needs the one before).
@@ -50,16 +54,22 @@ asio::awaitable<MailPath> mail_path(dns::Resolver& resolver, const AuditOptions&
   t.timeouts = options.smtp_timeouts;
   t.deadline = start + options.timeout;
   t.ehlo_name = options.ehlo_name;
-  p.transport = co_await checks::collect_transport(resolver, p.mx, t, start);
+  // Once the MX hosts are known: TLSA and SMTP probes, and whether those hosts pass SPF.
+  auto [transport, mx_spf] = co_await (checks::collect_transport(resolver, p.mx, t, start) &&
+                                       checks::authorise_mx(resolver, p.mx, options.domain));
+  p.transport = std::move(transport);
+  p.mx_spf = std::move(mx_spf);
   co_return p;
 }
 
 asio::awaitable<Collected> collect(dns::Resolver& resolver, const AuditOptions& options,
                                    std::chrono::steady_clock::time_point start) {
-  // Independent work runs at once: the mail path and the zone's DNSSEC parameters.
-  auto [path, zone] = co_await (mail_path(resolver, options, start) &&
-                                checks::collect_zone(resolver, options.domain, start));
-  co_return Collected{std::move(path.mx), std::move(zone), std::move(path.transport)};
+  // Independent work runs at once: the mail path, the zone's DNSSEC parameters, the SPF tree.
+  auto [path, zone, spf] = co_await (mail_path(resolver, options, start) &&
+                                     checks::collect_zone(resolver, options.domain, start) &&
+                                     checks::collect_spf(resolver, options.domain, start));
+  co_return Collected{std::move(path.mx), std::move(zone), std::move(path.transport),
+                      std::move(spf), std::move(path.mx_spf)};
 }
 
 // open_resolver - the validating resolver of one run, bounded by the run's deadline.
@@ -133,6 +143,7 @@ Result<Report> run_audit(const AuditOptions& options) {
   report.areas.push_back(checks::evaluate_starttls(collected->transport, collected->mx,
                                                    options.ca_file,
                                                    options.now ? options.now : std::time(nullptr)));
+  report.areas.push_back(checks::evaluate_spf(collected->spf, collected->mx_spf, collected->mx));
   report.elapsed_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return report;
