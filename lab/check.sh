@@ -120,6 +120,12 @@ check bogus-ds.co.nz. MX cd-data +cd
 check mx.bogus.co.nz. A cd-data +cd
 check servfail.co.nz. MX servfail
 check timeout.co.nz. MX no-answer
+# The spf server's zones (empty unless lab.sh spf-zones loaded some): delegated
+# from the lab root without DS, so insecure; also through the spf recursor.
+check com. SOA insecure
+check arpa. SOA insecure
+check com. SOA insecure @127.53.0.54
+check good.co.nz. MX secure @127.53.0.54
 
 
 # DANE and STARTTLS scenario zones, and their TLSA records.

@@ -7,7 +7,11 @@
 #   127.53.0.1   NSD  root server            (.)
 #   127.53.0.2   NSD  TLD server             (nz., co.nz.)
 #   127.53.0.3   NSD  hosting server         (every lab/zones/*.co.nz.zone)
+#   127.53.0.7   NSD  "spf" server: UNSIGNED com., net., org., arpa., xn--zckzah.
+#                (the TLDs of the RFC 7208 SPF test suite; delegated from the
+#                lab root without DS, so insecure; empty until spf-zones)
 #   127.53.0.53  Unbound validating recursor (trust anchor: the lab root DS)
+#   127.53.0.54  Unbound, the same, for the SPF suite only (spf-zones restarts it)
 #   127.53.0.99  blackhole (lab/blackhole.py, never answers)
 #   127.25.x.y, 2001:db8:25::N  SMTP :25 per lab mail host (lab/smtp_server.py;
 #                hosts in lab/smtp-hosts.conf, certificates in $LAB_DIR/pki)
@@ -19,12 +23,17 @@
 #            keys and DS unchanged), reload it in NSD, wait until it is served
 #        lab/lab.sh serve-cert HOST CERT      make HOST's SMTP listeners present
 #            pki/CERT.chain.pem (a key rollover), wait until they do
+#        lab/lab.sh spf-zones [DIR]           replace the contents of the spf
+#            server's zones with DIR/<zone>.zone (records only; no DIR: empty
+#            zones), reload that NSD, wait until it serves them, restart the
+#            spf recursor (so it remembers nothing of the previous zones)
 # Environment:
 #   MAILCHECK_LAB_NS   network namespace name   (default: mailcheck-lab)
 #   MAILCHECK_LAB_DIR  state directory          (default: <repo>/build/lab)
 # After start, $MAILCHECK_LAB_DIR/env holds LAB_NS, LAB_DIR, LAB_RESOLVER,
-# LAB_TRUST_ANCHOR, LAB_CA, LAB_PKI and LAB_SMTP_CONFIG in shell-sourceable
-# form. See lab/README.md.
+# LAB_TRUST_ANCHOR, LAB_CA, LAB_PKI, LAB_SMTP_CONFIG, LAB_SPF_SERVER,
+# LAB_SPF_RESOLVER, LAB_SPF_ZONES (comma-separated) and LAB_BLACKHOLE_NS in
+# shell-sourceable form. See lab/README.md.
 
 set -euo pipefail
 
@@ -38,12 +47,17 @@ LAB_DIR=${MAILCHECK_LAB_DIR:-$REPO_ROOT/build/lab}
 readonly ROOT_ADDR=127.53.0.1
 readonly TLD_ADDR=127.53.0.2
 readonly HOSTING_ADDR=127.53.0.3
+readonly SPF_ADDR=127.53.0.7
 readonly RESOLVER_ADDR=127.53.0.53
+readonly SPF_RESOLVER_ADDR=127.53.0.54 # the SPF suite's own recursor (see restart_spf_resolver)
 readonly BLACKHOLE_ADDR=127.53.0.99
 
 readonly ROOT_NS_NAME=a.root-servers.lab.
 readonly TLD_NS_NAME=ns1.nic.nz.
 readonly HOSTING_NS_NAME=ns1.labhost.nz.
+# The spf server serves every zone that lab/zones/root.zone delegates to it.
+readonly SPF_NS_NAME=ns1.spf.lab.
+readonly BLACKHOLE_NS_NAME=ns.blackhole.nz.
 
 readonly SMTP_HOSTS_FILE="$SCRIPT_DIR/smtp-hosts.conf"
 readonly SMTP_READY_ADDR=127.25.1.1 # a "normal" listener: answers with a 220 banner
@@ -61,7 +75,7 @@ die() {
 
 usage() {
     cat >&2 <<EOF
-usage: $0 start|stop|status|exec CMD...|republish ZONE TEMPLATE|serve-cert HOST CERT
+usage: $0 start|stop|status|exec CMD...|republish ZONE TEMPLATE|serve-cert HOST CERT|spf-zones [DIR]
   start       (re)create namespace '$LAB_NS', sign zones, start servers
   stop        kill everything in the namespace and delete it
   status      report whether the lab is running (exit 0 if so, 1 if not)
@@ -70,6 +84,9 @@ usage: $0 start|stop|status|exec CMD...|republish ZONE TEMPLATE|serve-cert HOST 
               and wait until the lab's NSD serves it
   serve-cert  make HOST's SMTP listeners present certificate CERT (a name in
               lab/smtp-hosts.conf) and wait until they do
+  spf-zones   replace the records of the spf server's unsigned zones with
+              DIR/<zone>.zone (no file, or no DIR: empty zone), reload it,
+              wait until it serves them and restart the spf recursor
 state dir: $LAB_DIR
 EOF
     exit 2
@@ -558,14 +575,61 @@ build_zones() {
 }
 
 # ---------------------------------------------------------------------------
+# The spf server's zones ($SPF_ZONES_DIR/<zone>.zone): the zones that
+# lab/zones/root.zone delegates to $SPF_NS_NAME (com., net., org., arpa.,
+# xn--zckzah.: the TLDs of the RFC 7208 SPF test suite). Unsigned and delegated
+# without DS, so they validate as insecure; TTL 0 and SOA minimum 0, so no
+# recursor keeps an answer (positive or negative) from one load to the next.
+# `start` serves them empty (SOA + NS); `spf-zones DIR` puts records in them
+# and restarts the spf recursor (restart_spf_resolver).
+
+# spf_zone_names: the zones root.zone delegates to the spf server, one a line.
+spf_zone_names() {
+    sed -e 's/;.*//' "$ZONE_TEMPLATES/root.zone" | awk -v ns="$SPF_NS_NAME" '
+        toupper($2) == "NS" && tolower($3) == ns { name = tolower($1); sub(/\.$/, "", name); print name }'
+}
+
+# write_spf_zone ZONE SERIAL OUTFILE [RECORDS]: SOA + NS, then the records in
+# file RECORDS (written relative to the zone's origin, or absolute).
+write_spf_zone() {
+    local zone=$1 serial=$2 out=$3 records=${4:-}
+    {
+        # shellcheck disable=SC2016 # literal zone-file directives
+        printf '; Generated by lab/lab.sh: spf zone %s.\n$ORIGIN %s.\n$TTL 0\n' "$zone" "$zone"
+        printf '@ IN SOA %s hostmaster.spf.lab. %s 3600 900 604800 0\n' "$SPF_NS_NAME" "$serial"
+        printf '@ IN NS %s\n' "$SPF_NS_NAME"
+        if [[ -n $records ]]; then
+            printf '; --- records from %s ---\n' "$records"
+            cat "$records"
+            printf '\n'
+        fi
+    } >"$out"
+}
+
+init_spf_zones() {
+    SPF_ZONES_DIR="$LAB_DIR/spf-zones"
+    rm -rf "$SPF_ZONES_DIR"
+    mkdir -p "$SPF_ZONES_DIR"
+    mapfile -t SPF_ZONES < <(spf_zone_names)
+    ((${#SPF_ZONES[@]} > 0)) || die "$ZONE_TEMPLATES/root.zone delegates no zone to $SPF_NS_NAME"
+    local zone
+    for zone in "${SPF_ZONES[@]}"; do
+        write_spf_zone "$zone" "$SERIAL" "$SPF_ZONES_DIR/$zone.zone"
+    done
+    printf '%s\n' "${SPF_ZONES[@]}" >"$SPF_ZONES_DIR/zones"
+    printf '%s\n' "$SERIAL" >"$SPF_ZONES_DIR/serial"
+}
+
+# ---------------------------------------------------------------------------
 # Servers. One start_* function per server kind; each runs the server inside
 # the namespace, with config, pid and log files under $LAB_DIR/<name>/.
 # SMTP (:25) is start_smtp below; HTTPS on :443 per lab host is meant to be
 # added the same way, with certificates issued from $LAB_DIR/pki.)
 
-# start_nsd NAME ADDRESS ZONE...
+# start_nsd NAME ADDRESS ZONE...: serves $ZONES_DIR/<zone>.zone.signed, or
+# $NSD_ZONE_DIR/<zone>.zone when NSD_ZONE_DIR is set (the unsigned spf zones).
 start_nsd() {
-    local name=$1 addr=$2 zone
+    local name=$1 addr=$2 zone file
     shift 2
     local dir="$LAB_DIR/nsd-$name"
     rm -rf "$dir"
@@ -596,22 +660,24 @@ remote-control:
     control-enable: no
 EOF
         for zone in "$@"; do
-            printf '\nzone:\n    name: "%s"\n    zonefile: "%s"\n' \
-                "$zone" "$ZONES_DIR/$(zone_file_name "$zone").signed"
+            file="$ZONES_DIR/$(zone_file_name "$zone").signed"
+            [[ -n ${NSD_ZONE_DIR:-} ]] && file="$NSD_ZONE_DIR/$zone.zone"
+            printf '\nzone:\n    name: "%s"\n    zonefile: "%s"\n' "$zone" "$file"
         done
     } >"$dir/nsd.conf"
     in_ns nsd -c "$dir/nsd.conf" </dev/null >>"$dir/nsd.log" 2>&1 ||
         start_failed "nsd $name failed to start"
 }
 
+# start_unbound DIR ADDRESS: a validating recursor on ADDRESS, state in $LAB_DIR/DIR.
 start_unbound() {
-    local dir="$LAB_DIR/unbound"
+    local dir="$LAB_DIR/$1" addr=$2
     rm -rf "$dir"
     mkdir -p "$dir"
     cat >"$dir/unbound.conf" <<EOF
-# Generated by lab/lab.sh: lab validating recursor on $RESOLVER_ADDR
+# Generated by lab/lab.sh: lab validating recursor on $addr
 server:
-    interface: $RESOLVER_ADDR
+    interface: $addr
     port: 53
     do-ip4: yes
     do-ip6: no
@@ -635,6 +701,13 @@ server:
     infra-keep-probing: yes
     access-control: 127.0.0.0/8 allow
     do-not-query-localhost: no
+    # Unbound answers these reverse zones (private and documentation ranges, RFC 6303)
+    # itself by default; in the lab they come from arpa. on the spf server, like any other.
+    local-zone: "168.192.in-addr.arpa." nodefault
+    local-zone: "2.0.192.in-addr.arpa." nodefault
+    local-zone: "100.51.198.in-addr.arpa." nodefault
+    local-zone: "113.0.203.in-addr.arpa." nodefault
+    local-zone: "8.b.d.0.1.0.0.2.ip6.arpa." nodefault
     root-hints: "$LAB_DIR/root.hints"
     trust-anchor-file: "$LAB_DIR/root.key"
     module-config: "validator iterator"
@@ -643,7 +716,7 @@ remote-control:
     control-enable: no
 EOF
     in_ns unbound -c "$dir/unbound.conf" </dev/null >>"$dir/unbound.log" 2>&1 ||
-        start_failed "unbound failed to start"
+        "${ON_TIMEOUT:-start_failed}" "unbound ($addr) failed to start"
 }
 
 start_blackhole() {
@@ -712,10 +785,10 @@ dig_ok() {
     grep -q 'status: NOERROR' <<<"$out"
 }
 
-# The recursor must return a DNSSEC-validated (AD) answer for good.co.nz MX.
+# resolver_ready ADDRESS: the recursor returns a DNSSEC-validated (AD) answer for good.co.nz MX.
 resolver_ready() {
     local out
-    out=$(in_ns kdig "@$RESOLVER_ADDR" +timeout=2 +retry=0 +dnssec good.co.nz. MX 2>/dev/null) || return 1
+    out=$(in_ns kdig "@$1" +timeout=2 +retry=0 +dnssec good.co.nz. MX 2>/dev/null) || return 1
     grep -q 'status: NOERROR' <<<"$out" && grep -Eq '^;; Flags:[^;]* ad[ ;]' <<<"$out"
 }
 
@@ -744,7 +817,7 @@ smtp_ready() {
 start_failed() {
     log "error: $*"
     local f
-    for f in "$LAB_DIR"/nsd-*/nsd.log "$LAB_DIR/unbound/unbound.log" "$LAB_DIR/blackhole/blackhole.log" \
+    for f in "$LAB_DIR"/nsd-*/nsd.log "$LAB_DIR"/unbound*/unbound.log "$LAB_DIR/blackhole/blackhole.log" \
         "$LAB_DIR/smtp.log"; do
         [[ -f $f ]] || continue
         printf '==> %s <==\n' "$f" >&2
@@ -770,6 +843,10 @@ write_env() {
         printf 'LAB_CA=%q\n' "$LAB_DIR/ca/ca.pem"
         printf 'LAB_PKI=%q\n' "$PKI_DIR"
         printf 'LAB_SMTP_CONFIG=%q\n' "$SMTP_CONFIG"
+        printf 'LAB_SPF_SERVER=%q\n' "$SPF_ADDR"
+        printf 'LAB_SPF_RESOLVER=%q\n' "$SPF_RESOLVER_ADDR"
+        printf 'LAB_SPF_ZONES=%s\n' "$(IFS=, && echo "${SPF_ZONES[*]}")" # [a-z0-9-] and commas
+        printf 'LAB_BLACKHOLE_NS=%q\n' "$BLACKHOLE_NS_NAME"
     } >"$LAB_DIR/env"
 }
 
@@ -784,6 +861,7 @@ cmd_start() {
     ensure_ca
     ensure_pki
     build_zones
+    init_spf_zones
     create_namespace
     DEADLINE=$((SECONDS + READY_TIMEOUT))
 
@@ -791,14 +869,18 @@ cmd_start() {
     start_nsd root "$ROOT_ADDR" .
     start_nsd tld "$TLD_ADDR" nz co.nz
     start_nsd hosting "$HOSTING_ADDR" "${LEAF_ZONES[@]}"
+    NSD_ZONE_DIR=$SPF_ZONES_DIR start_nsd spf "$SPF_ADDR" "${SPF_ZONES[@]}"
     start_blackhole
     wait_for "root NSD" dig_ok "$ROOT_ADDR" . SOA +norec
     wait_for "TLD NSD" dig_ok "$TLD_ADDR" co.nz. SOA +norec
     wait_for "hosting NSD" dig_ok "$HOSTING_ADDR" good.co.nz. SOA +norec
+    wait_for "spf NSD" dig_ok "$SPF_ADDR" "${SPF_ZONES[0]}." SOA +norec
     wait_for "blackhole" blackhole_ready
-    start_unbound
+    start_unbound unbound "$RESOLVER_ADDR"
+    start_unbound unbound-spf "$SPF_RESOLVER_ADDR"
     use_lab_resolver
-    wait_for "a validated answer for good.co.nz MX" resolver_ready
+    wait_for "a validated answer for good.co.nz MX" resolver_ready "$RESOLVER_ADDR"
+    wait_for "a validated answer from the spf recursor" resolver_ready "$SPF_RESOLVER_ADDR"
     wait_for "the SMTP banner of $SMTP_READY_ADDR:25" smtp_ready
 
     write_env
@@ -890,6 +972,91 @@ EOF
     log "$host now presents $cert"
 }
 
+# spf_serial_is SERIAL: the spf server answers every zone's SOA with SERIAL.
+spf_serial_is() {
+    local -a queries=()
+    local zone out
+    for zone in "${SPF_ZONES[@]}"; do
+        queries+=("$zone." SOA)
+    done
+    out=$(in_ns kdig +short +norec +time=1 +retry=0 @"$SPF_ADDR" "${queries[@]}" 2>/dev/null) || return 1
+    [[ $(awk -v s="$1" '$3 == s { n++ } END { print n + 0 }' <<<"$out") == "${#SPF_ZONES[@]}" ]]
+}
+
+# pid_alive PID: PID exists and is not a zombie (its reaper may take its time).
+pid_alive() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [[ ${stat:0:1} != Z ]]
+}
+
+# restart_spf_resolver: a fresh spf recursor. Unbound keeps working on a query
+# whose server never answers long after its client gave up (12-20 s and more
+# for a name delegated to the blackhole), hands that query's late SERVFAIL to
+# any client asking the same question meanwhile, and then caches the SERVFAIL
+# for 5 s. The SPF suite has names that time out in one scenario and exist in
+# the next, so every load starts with a recursor that remembers nothing. The
+# main recursor is left alone: other tests may be using it.
+restart_spf_resolver() {
+    local dir="$LAB_DIR/unbound-spf" pid
+    if [[ -s $dir/unbound.pid ]]; then
+        pid=$(<"$dir/unbound.pid")
+        # SIGKILL: nothing to save, and Unbound takes a second or two over SIGTERM.
+        kill -KILL "$pid" 2>/dev/null || true
+        while pid_alive "$pid"; do
+            ((SECONDS < DEADLINE)) || die "the spf recursor (pid $pid) does not stop"
+            sleep 0.02
+        done
+    fi
+    start_unbound unbound-spf "$SPF_RESOLVER_ADDR"
+    wait_for "a validated answer from the spf recursor" resolver_ready "$SPF_RESOLVER_ADDR"
+}
+
+cmd_spf_zones() {
+    (($# <= 1)) || usage
+    local dir=${1:-} file zone old serial tmp
+    lab_state
+    SPF_ZONES_DIR="$LAB_DIR/spf-zones"
+    [[ -s $SPF_ZONES_DIR/zones && -s $LAB_DIR/nsd-spf/nsd.pid ]] ||
+        die "the running lab has no spf server; restart it with '$0 start'"
+    mapfile -t SPF_ZONES <"$SPF_ZONES_DIR/zones"
+    if [[ -n $dir ]]; then
+        [[ -d $dir ]] || die "no directory '$dir'"
+        for file in "$dir"/*.zone; do
+            [[ -e $file ]] || continue
+            zone=$(basename "$file" .zone)
+            [[ " ${SPF_ZONES[*]} " == *" $zone "* ]] ||
+                die "$file: the spf server does not serve '$zone.' (it serves: ${SPF_ZONES[*]})"
+        done
+    fi
+    old=$(<"$SPF_ZONES_DIR/serial")
+    NOW=$(date +%s)
+    serial=$((old >= NOW ? old + 1 : NOW))
+    # Check every new zone before replacing any, so a bad file leaves the old ones served.
+    tmp=$(mktemp -d "$SPF_ZONES_DIR/new.XXXXXX")
+    for zone in "${SPF_ZONES[@]}"; do
+        file=
+        [[ -n $dir && -f $dir/$zone.zone ]] && file="$dir/$zone.zone"
+        write_spf_zone "$zone" "$serial" "$tmp/$zone.zone" "$file"
+        nsd-checkzone "$zone" "$tmp/$zone.zone" >"$tmp/check.log" 2>&1 || {
+            cat "$tmp/check.log" >&2
+            rm -rf "$tmp"
+            die "zone $zone. from ${file:-(empty)} does not load"
+        }
+    done
+    for zone in "${SPF_ZONES[@]}"; do
+        mv -f "$tmp/$zone.zone" "$SPF_ZONES_DIR/$zone.zone"
+    done
+    rm -rf "$tmp"
+    printf '%s\n' "$serial" >"$SPF_ZONES_DIR/serial"
+    # NSD re-reads changed zone files on SIGHUP.
+    kill -HUP "$(<"$LAB_DIR/nsd-spf/nsd.pid")" || die "no spf NSD to reload"
+    wait_for "the spf NSD to serve serial $serial" spf_serial_is "$serial"
+    restart_spf_resolver
+    log "spf zones loaded from ${dir:-(none: empty zones)} (serial $serial); spf recursor restarted"
+}
+
 cmd_status() {
     if ns_exists; then
         local n
@@ -918,7 +1085,7 @@ main() {
     local cmd=$1
     shift
     case $cmd in
-    start | stop | status | exec | republish | serve-cert) ;;
+    start | stop | status | exec | republish | serve-cert | spf-zones) ;;
     *) usage ;;
     esac
     ((EUID == 0)) || die "must run as root (needs ip netns)"

@@ -14,6 +14,11 @@ PACKAGES=(
   # peers the tests cross-check against: Postfix's posttls-finger (DANE SMTP client),
   # hash-slinger's tlsa and ldns-dane (TLSA record generation)
   postfix hash-slinger
+  # the RFC 7208 SPF test suite (rfc7208-tests.yml.gz, shipped with pyspf) and pyspf itself,
+  # which resolves through dnspython
+  python3-spf python3-yaml python3-dnspython
+  # the Public Suffix List as a dated file (libpsl prefers it to its built-in copy when newer)
+  publicsuffix
 )
 
 missing=()

@@ -192,12 +192,7 @@ asio::awaitable<std::optional<std::string>> Evaluator::target(const std::string&
     why = expanded.error().message;
     co_return std::nullopt;
   }
-  std::string name = policy::spf::truncate_domain(*expanded);
-  if (!valid_target(name)) {
-    why = fmt::format("'{}' is not a valid domain name", name);
-    co_return std::nullopt;
-  }
-  co_return name;
+  co_return policy::spf::truncate_domain(*expanded);
 }
 
 asio::awaitable<std::vector<std::string>> Evaluator::validated_names(bool& dns_error) {
@@ -260,6 +255,12 @@ asio::awaitable<TermResult> Evaluator::term(const Directive& d, const std::strin
     auto t = co_await target(d.domain_spec, domain, why);
     if (!t) co_return TermResult::fail(SpfResult::kPermError, why);
     name = *t;
+    // Syntax is checked before expansion, never after (§7.1): a macro that expands to something
+    // that is not a domain name (an odd HELO, say) matches nothing. An include hands it to
+    // check_host(), where it is "none" and so a permerror (§5.2).
+    if (d.mechanism != Mechanism::kInclude && !valid_target(name)) {
+      co_return TermResult::no_match(fmt::format("'{}' is not a valid domain name", name));
+    }
   }
   switch (d.mechanism) {
     case Mechanism::kAll:
@@ -455,6 +456,10 @@ asio::awaitable<std::string> Evaluator::explain(const Verdict& o) {
   // §6.2: any problem with the explanation means "as if there were no exp=", never an error.
   std::string why;
   auto name = co_await target(*o.exp_spec, o.exp_domain, why);
+  if (name && !valid_target(*name)) {
+    why = fmt::format("'{}' is not a valid domain name", *name);
+    name.reset();
+  }
   if (!name) {
     trace(0, o.exp_domain, "exp", *o.exp_spec, "ignored: " + why);
     co_return fallback;
@@ -501,13 +506,18 @@ std::string_view to_string(SpfResult r) {
 }
 
 std::string presentation_name(std::string_view raw) {
+  // The same escaping ldns uses when it prints a name (host2str), so that names we ask for and
+  // names in answers compare equal as text: \c for the zone-file specials, \DDD for octets that
+  // are not printable ASCII, everything else as is.
   std::string out;
   for (unsigned char c : raw) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '*') {
+    if (c == ';' || c == '(' || c == ')' || c == '\\') {
+      out += '\\';
       out += static_cast<char>(c);
-    } else {
+    } else if (c <= 0x20 || c >= 0x7f) {
       out += fmt::format("\\{:03d}", c);
+    } else {
+      out += static_cast<char>(c);
     }
   }
   return out;

@@ -67,8 +67,8 @@ struct Evaluation {
 boost::asio::awaitable<Evaluation> check_host(Lookup lookup, EvalInput input,
                                               EvalLimits limits = {});
 
-// presentation_name - a name built by macro expansion (any octets) in DNS presentation form, with
-// characters other than letters, digits, '-' and '_' escaped as \DDD (RFC 1035 §5.1).
+// presentation_name - a name built by macro expansion (any octets) in DNS presentation form
+// (RFC 1035 §5.1), escaped exactly as answers print their names.
 std::string presentation_name(std::string_view raw);
 
 // valid_target - §4.3: labels of 1-63 octets, at least two labels, no domain literal.

@@ -164,6 +164,14 @@ Result<std::unique_ptr<Resolver>> Resolver::create(asio::any_io_executor executo
       return tl::unexpected(ok.error());
     }
   }
+  // unbound answers the RFC 1918 / RFC 4193 reverse zones itself (NXDOMAIN) by default; an
+  // auditor must see what the DNS says, e.g. for SPF ptr and %{p} on private addresses. Those
+  // zones are unsigned by design, so they are insecure, not bogus.
+  for (const char* opt : {"unblock-lan-zones:", "insecure-lan-zones:"}) {
+    if (auto ok = check(ub_ctx_set_option(raw, opt, "yes"), "cannot unblock the LAN zones"); !ok) {
+      return tl::unexpected(ok.error());
+    }
+  }
   // RFC 9715 / DNS flag day 2020: avoid IP fragmentation.
   (void)ub_ctx_set_option(raw, "edns-buffer-size:", "1232");
   // unbound keeps the full reason for a validation failure (signature expired, no DS matching a

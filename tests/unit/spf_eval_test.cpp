@@ -227,7 +227,9 @@ TEST(SpfEval, MalformedDomainIsNone) {
 }
 
 TEST(SpfEval, PresentationNameEscapes) {
-  EXPECT_EQ(presentation_name("a b%.example.com"), "a\\032b\\037.example.com");
+  EXPECT_EQ(presentation_name("a b%.example.com"), "a\\032b%.example.com");
+  EXPECT_EQ(presentation_name("foo:bar/baz;(x)\\.example.com"),
+            "foo:bar/baz\\;\\(x\\)\\\\.example.com");
   EXPECT_EQ(presentation_name("_spf.Example.com"), "_spf.Example.com");
 }
 
