@@ -10,6 +10,7 @@
 #include <exception>
 
 #include "checks/dane.hpp"
+#include "checks/dmarc.hpp"
 #include "checks/dnssec.hpp"
 #include "checks/mx.hpp"
 #include "checks/spf.hpp"
@@ -37,6 +38,7 @@ struct Collected {
   checks::TransportData transport;
   checks::SpfData spf;
   std::vector<checks::MxAuthorisation> mx_spf;
+  checks::DmarcData dmarc;
 };
 
 struct MailPath {
@@ -64,12 +66,13 @@ asio::awaitable<MailPath> mail_path(dns::Resolver& resolver, const AuditOptions&
 
 asio::awaitable<Collected> collect(dns::Resolver& resolver, const AuditOptions& options,
                                    std::chrono::steady_clock::time_point start) {
-  // Independent work runs at once: the mail path, the zone's DNSSEC parameters, the SPF tree.
-  auto [path, zone, spf] = co_await (mail_path(resolver, options, start) &&
-                                     checks::collect_zone(resolver, options.domain, start) &&
-                                     checks::collect_spf(resolver, options.domain, start));
-  co_return Collected{std::move(path.mx), std::move(zone), std::move(path.transport),
-                      std::move(spf), std::move(path.mx_spf)};
+  // Independent work runs at once: the mail path, the zone's DNSSEC parameters, the policies.
+  auto [path, zone, spf, dmarc] = co_await (mail_path(resolver, options, start) &&
+                                            checks::collect_zone(resolver, options.domain, start) &&
+                                            checks::collect_spf(resolver, options.domain, start) &&
+                                            checks::collect_dmarc(resolver, options.domain, start));
+  co_return Collected{std::move(path.mx), std::move(zone),        std::move(path.transport),
+                      std::move(spf),     std::move(path.mx_spf), std::move(dmarc)};
 }
 
 // open_resolver - the validating resolver of one run, bounded by the run's deadline.
@@ -143,7 +146,10 @@ Result<Report> run_audit(const AuditOptions& options) {
   report.areas.push_back(checks::evaluate_starttls(collected->transport, collected->mx,
                                                    options.ca_file,
                                                    options.now ? options.now : std::time(nullptr)));
-  report.areas.push_back(checks::evaluate_spf(collected->spf, collected->mx_spf, collected->mx));
+  const auto dmarc_policy = checks::effective_policy(collected->dmarc);
+  report.areas.push_back(
+      checks::evaluate_spf(collected->spf, collected->mx_spf, collected->mx, dmarc_policy));
+  report.areas.push_back(checks::evaluate_dmarc(collected->dmarc));
   report.elapsed_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return report;

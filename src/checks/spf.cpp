@@ -384,7 +384,7 @@ asio::awaitable<std::vector<MxAuthorisation>> authorise_mx(dns::Resolver& resolv
 }
 
 AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>& mx_auth,
-                        const MxData& mx) {
+                        const MxData& mx, std::optional<policy::dmarc::Policy> dmarc_policy) {
   AreaReport r;
   r.area = Area::kSpf;
   r.elapsed_ms = data.elapsed_ms;
@@ -634,10 +634,21 @@ AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>&
       add("spf.no_all", d, "the record has no 'all' term: unlisted hosts get neutral", {base},
           "End the record with ~all or -all:\n" + with_all("~all"));
     } else if (all && all->qualifier == Qualifier::kSoftFail) {
-      add("spf.softfail_all", d, "'~all': unlisted hosts get softfail, not fail", {base},
-          "With DMARC at p=quarantine or p=reject, ~all is enough (DMARC decides). Without "
-          "DMARC, -all once every sending service is listed:\n" +
-              with_all("-all"));
+      // With an enforcing DMARC policy the receiver's decision comes from DMARC, so ~all loses
+      // nothing; without one, -all is the only way to have unlisted hosts rejected.
+      const bool enforcing = dmarc_policy && *dmarc_policy != policy::dmarc::Policy::kNone;
+      if (enforcing) {
+        add("spf.softfail_all", d,
+            fmt::format("'~all' with DMARC p={}: fine, DMARC decides for failing mail",
+                        policy::dmarc::to_string(*dmarc_policy)),
+            {base});
+      } else {
+        add("spf.softfail_all", d,
+            "'~all' without an enforcing DMARC policy: unlisted hosts are only marked", {base},
+            "Publish DMARC with p=quarantine or p=reject (see the dmarc check), or end the record "
+            "with -all once every sending service is listed:\n" +
+                with_all("-all"));
+      }
     }
     if (all && rec.redirect) {
       add("spf.redirect_ignored", d,

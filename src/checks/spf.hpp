@@ -7,7 +7,8 @@
 //   computed without evaluating for any particular client.
 // authorise_mx(resolver, mx, domain): check_host() for each address of the domain's own MX hosts
 //   (do the servers that receive the domain's mail pass its SPF if they also send?).
-// evaluate_spf(data, mx_auth): PURE: status, facts, details and findings with exact fixes.
+// evaluate_spf(data, mx_auth, mx, dmarc_policy): PURE: status, facts, details and findings with
+// exact fixes.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -22,6 +23,7 @@
 #include "core/report_model.hpp"
 #include "dns/answer.hpp"
 #include "dns/resolver.hpp"
+#include "policy/dmarc.hpp"
 #include "policy/spf_parser.hpp"
 
 namespace mc::checks {
@@ -77,8 +79,10 @@ boost::asio::awaitable<std::vector<MxAuthorisation>> authorise_mx(dns::Resolver&
                                                                   const MxData& mx,
                                                                   const DomainName& domain);
 
+// dmarc_policy: the domain's effective DMARC policy, if any (it decides the ~all advice).
 AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>& mx_auth,
-                        const MxData& mx);
+                        const MxData& mx,
+                        std::optional<policy::dmarc::Policy> dmarc_policy = std::nullopt);
 
 // txt_record - a zone-file TXT line for text, split into quoted strings of at most 255 octets at
 // spaces (each piece keeps its leading space, RFC 7208 §3.3).
