@@ -13,6 +13,7 @@
 #include <string>
 
 #include "audit/audit.hpp"
+#include "checks/dkim.hpp"
 #include "cli_common.hpp"
 #include "core/findings.hpp"
 #include "report/render.hpp"
@@ -250,6 +251,13 @@ int run(int argc, char** argv) {
   if (!domain) return usage_error(domain.error().message);
   if (std::string bad = validate_common(check_opts); !bad.empty()) return usage_error(bad);
   mc::audit::AuditOptions options(*domain);
+  for (const auto& s : selectors) {
+    if (!mc::checks::valid_selector(s)) {
+      return usage_error(fmt::format(
+          "--dkim-selector '{}' is not a selector name (DNS labels of letters, digits, '-', '_')",
+          s));
+    }
+  }
   options.dkim_selectors = selectors;
   options.ca_file = check_opts.ca_file;
   options.resolver = resolver_config(check_opts);

@@ -10,6 +10,7 @@
 #include <exception>
 
 #include "checks/dane.hpp"
+#include "checks/dkim.hpp"
 #include "checks/dmarc.hpp"
 #include "checks/dnssec.hpp"
 #include "checks/mx.hpp"
@@ -39,6 +40,7 @@ struct Collected {
   checks::SpfData spf;
   std::vector<checks::MxAuthorisation> mx_spf;
   checks::DmarcData dmarc;
+  checks::DkimData dkim;
 };
 
 struct MailPath {
@@ -67,12 +69,15 @@ asio::awaitable<MailPath> mail_path(dns::Resolver& resolver, const AuditOptions&
 asio::awaitable<Collected> collect(dns::Resolver& resolver, const AuditOptions& options,
                                    std::chrono::steady_clock::time_point start) {
   // Independent work runs at once: the mail path, the zone's DNSSEC parameters, the policies.
-  auto [path, zone, spf, dmarc] = co_await (mail_path(resolver, options, start) &&
-                                            checks::collect_zone(resolver, options.domain, start) &&
-                                            checks::collect_spf(resolver, options.domain, start) &&
-                                            checks::collect_dmarc(resolver, options.domain, start));
+  auto [path, zone, spf, dmarc, dkim] =
+      co_await (mail_path(resolver, options, start) &&
+                checks::collect_zone(resolver, options.domain, start) &&
+                checks::collect_spf(resolver, options.domain, start) &&
+                checks::collect_dmarc(resolver, options.domain, start) &&
+                checks::collect_dkim(resolver, options.domain, options.dkim_selectors, start));
   co_return Collected{std::move(path.mx), std::move(zone),        std::move(path.transport),
-                      std::move(spf),     std::move(path.mx_spf), std::move(dmarc)};
+                      std::move(spf),     std::move(path.mx_spf), std::move(dmarc),
+                      std::move(dkim)};
 }
 
 // open_resolver - the validating resolver of one run, bounded by the run's deadline.
@@ -149,6 +154,7 @@ Result<Report> run_audit(const AuditOptions& options) {
   const auto dmarc_policy = checks::effective_policy(collected->dmarc);
   report.areas.push_back(
       checks::evaluate_spf(collected->spf, collected->mx_spf, collected->mx, dmarc_policy));
+  report.areas.push_back(checks::evaluate_dkim(collected->dkim));
   report.areas.push_back(checks::evaluate_dmarc(collected->dmarc));
   report.elapsed_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

@@ -19,17 +19,6 @@ using dns::Answer;
 using dns::Outcome;
 using policy::dmarc::Policy;
 
-bool is_failure(const Answer& a) {
-  return a.outcome == Outcome::kServFail || a.outcome == Outcome::kTimeout ||
-         a.outcome == Outcome::kError;
-}
-
-std::string joined(const dns::Record& r) {
-  std::string s;
-  for (const auto& x : r.strings) s += x;
-  return s;
-}
-
 int strength(Policy p) { return p == Policy::kReject ? 2 : p == Policy::kQuarantine ? 1 : 0; }
 
 // with_tag - the record text with tag set to value (replaced in place, or appended), or removed
@@ -77,7 +66,7 @@ std::string describe_alignment(char mode, const char* what) {
 std::vector<std::string> dmarc_records(const Answer& txt) {
   std::vector<std::string> out;
   for (const auto& r : txt.records) {
-    std::string s = joined(r);
+    std::string s = r.txt();
     if (policy::dmarc::is_dmarc_record(s)) out.push_back(std::move(s));
   }
   return out;
@@ -95,7 +84,7 @@ asio::awaitable<DmarcData> collect_dmarc(dns::Resolver& resolver, const DomainNa
   d.psl_source = psl_source();
   d.own = co_await resolver.query("_dmarc." + d.domain, dns::rrtype::kTxt);
   // §6.6.3: no valid record at the domain itself: ask the organizational domain, nothing between.
-  if (!is_failure(d.own) && dmarc_records(d.own).empty() && d.org_domain != d.domain) {
+  if (d.own.is_answer() && dmarc_records(d.own).empty() && d.org_domain != d.domain) {
     d.org = co_await resolver.query("_dmarc." + d.org_domain, dns::rrtype::kTxt);
   }
   const auto records = d.records();
@@ -159,7 +148,7 @@ AreaReport evaluate_dmarc(const DmarcData& data) {
   const std::string starter = fmt::format("v=DMARC1; p=none; rua=mailto:dmarc-reports@{}", d);
 
   for (const Answer* a : {&data.own, data.org ? &*data.org : nullptr}) {
-    if (a && is_failure(*a)) {
+    if (a && !a->is_answer()) {
       add("dmarc.lookup_failed", a->qname, fmt::format("the DMARC lookup of {} failed", a->qname),
           a->evidence_lines(),
           "Make the name servers answer TXT queries for the _dmarc name (and DNSSEC validate).");
@@ -175,7 +164,7 @@ AreaReport evaluate_dmarc(const DmarcData& data) {
     // Something at _dmarc that is almost DMARC (v= not first, "dmarc1") is a broken record.
     std::vector<std::string> near;
     for (const auto& rec : data.own.records) {
-      std::string s = joined(rec);
+      std::string s = rec.txt();
       std::string l = s;
       std::transform(l.begin(), l.end(), l.begin(), ::tolower);
       if (l.find("dmarc1") != std::string::npos) near.push_back(s);

@@ -24,10 +24,6 @@ using policy::spf::Qualifier;
 constexpr std::uint16_t kTypeSpf = 99;
 constexpr std::size_t kMaxTxtAnswer = 450;  // §3.4: keep the answer within a 512-octet UDP reply
 
-bool is_failure(const Answer& a) {
-  return a.outcome == Outcome::kServFail || a.outcome == Outcome::kTimeout ||
-         a.outcome == Outcome::kError;
-}
 bool is_void(Outcome o) { return o == Outcome::kNxDomain || o == Outcome::kNoData; }
 
 bool has_macro(const std::string& spec) { return spec.find('%') != std::string::npos; }
@@ -54,13 +50,13 @@ asio::awaitable<SpfTermLookup> resolve_addresses(dns::Resolver& resolver, std::s
       co_await (resolver.query(name, dns::rrtype::kA) && resolver.query(name, dns::rrtype::kAaaa));
   SpfTermLookup t;
   t.target = name;
-  t.lookup_failed = is_failure(a) || is_failure(aaaa);
+  t.lookup_failed = !a.is_answer() || !aaaa.is_answer();
   t.addresses = record_addresses(a);
   for (auto& x : record_addresses(aaaa)) t.addresses.push_back(std::move(x));
   t.outcome = !t.addresses.empty()              ? Outcome::kData
               : a.outcome == Outcome::kNxDomain ? Outcome::kNxDomain
-              : is_failure(a)                   ? a.outcome
-              : is_failure(aaaa)                ? aaaa.outcome
+              : !a.is_answer()                  ? a.outcome
+              : !aaaa.is_answer()               ? aaaa.outcome
                                                 : Outcome::kNoData;
   co_return t;
 }
@@ -77,13 +73,13 @@ asio::awaitable<SpfTermLookup> resolve_term(dns::Resolver& resolver, Directive d
     case Mechanism::kExists: {
       Answer a = co_await resolver.query(target, dns::rrtype::kA);
       t.outcome = a.outcome;
-      t.lookup_failed = is_failure(a);
+      t.lookup_failed = !a.is_answer();
       break;
     }
     case Mechanism::kMx: {
       Answer mx = co_await resolver.query(target, dns::rrtype::kMx);
       t.outcome = mx.outcome;
-      t.lookup_failed = is_failure(mx);
+      t.lookup_failed = !mx.is_answer();
       std::vector<asio::awaitable<SpfTermLookup>> hosts;
       for (const auto& r : mx.records) {
         if (r.fields.size() < 2 || r.fields[1] == ".") continue;
@@ -407,7 +403,7 @@ AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>&
         "Remove the type-99 SPF record; receivers read only the TXT record (RFC 7208 §14.1).");
   }
 
-  if (is_failure(root.txt)) {
+  if (!root.txt.is_answer()) {
     r.status = Status::kError;
     r.summary = "the SPF (TXT) lookup failed";
     add("spf.lookup_failed", d, describe_lookup_failure(root), root.txt.evidence_lines(),
@@ -500,7 +496,7 @@ AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>&
             "Remove the include or redirect that points back up the chain.");
         continue;
       }
-      if (is_failure(n.txt)) {
+      if (!n.txt.is_answer()) {
         warned = true;
         add("spf.include_lookup_failed", n.domain,
             fmt::format("the record of {} ({}) could not be fetched: receivers get temperror",

@@ -21,10 +21,6 @@ using policy::spf::IpAddress;
 using policy::spf::Mechanism;
 using policy::spf::Qualifier;
 
-bool is_dns_error(const Answer& a) {
-  return a.outcome == Outcome::kServFail || a.outcome == Outcome::kTimeout ||
-         a.outcome == Outcome::kError;
-}
 bool is_void(const Answer& a) {
   return a.outcome == Outcome::kNxDomain || a.outcome == Outcome::kNoData ||
          (a.outcome == Outcome::kData && a.records.empty());
@@ -203,7 +199,7 @@ asio::awaitable<std::vector<std::string>> Evaluator::validated_names(bool& dns_e
   std::vector<std::string> out;
   const std::string rev = reverse_name(in_.ip);
   Answer ptr = co_await query(rev, 12 /* PTR */);
-  if (is_dns_error(ptr)) {
+  if (!ptr.is_answer()) {
     validated_error_ = dns_error = true;
   } else {
     // §4.6.4: only the first 10 PTR names are followed; the rest are ignored.
@@ -231,8 +227,7 @@ asio::awaitable<TermResult> Evaluator::addresses_match(const std::string& name, 
                                                        int cidr6, bool count_as_void) {
   const std::uint16_t type = in_.ip.v6 ? dns::rrtype::kAaaa : dns::rrtype::kA;
   Answer a = co_await query(name, type);
-  if (is_dns_error(a))
-    co_return TermResult::fail(SpfResult::kTempError, dns_failure(name, type, a));
+  if (!a.is_answer()) co_return TermResult::fail(SpfResult::kTempError, dns_failure(name, type, a));
   if (is_void(a)) {
     std::string why = fmt::format("{} has no {} records", name, dns::type_name(type));
     co_return count_as_void ? void_result(std::move(why)) : TermResult::no_match(std::move(why));
@@ -275,7 +270,7 @@ asio::awaitable<TermResult> Evaluator::term(const Directive& d, const std::strin
       co_return co_await addresses_match(name, d.cidr4, d.cidr6, true);
     case Mechanism::kMx: {
       Answer mx = co_await query(name, dns::rrtype::kMx);
-      if (is_dns_error(mx)) {
+      if (!mx.is_answer()) {
         co_return TermResult::fail(SpfResult::kTempError, dns_failure(name, dns::rrtype::kMx, mx));
       }
       if (is_void(mx)) {
@@ -313,7 +308,7 @@ asio::awaitable<TermResult> Evaluator::term(const Directive& d, const std::strin
     case Mechanism::kExists: {
       // §5.7: always an A query, whatever the client's address family.
       Answer a = co_await query(name, dns::rrtype::kA);
-      if (is_dns_error(a)) {
+      if (!a.is_answer()) {
         co_return TermResult::fail(SpfResult::kTempError, dns_failure(name, dns::rrtype::kA, a));
       }
       if (is_void(a)) {
@@ -354,15 +349,14 @@ asio::awaitable<Verdict> Evaluator::check(std::string domain, int depth) {
     co_return Verdict::of(SpfResult::kNone, fmt::format("'{}' is not a valid domain name", domain));
   }
   Answer txt = co_await query(domain, dns::rrtype::kTxt);
-  if (is_dns_error(txt)) {
+  if (!txt.is_answer()) {
     const std::string why = dns_failure(domain, dns::rrtype::kTxt, txt);
     trace(depth, domain, "record", "", why);
     co_return Verdict::of(SpfResult::kTempError, why);
   }
   std::vector<std::string> spf;
   for (const auto& rec : txt.records) {
-    std::string joined;  // §3.3: the strings are concatenated without spaces
-    for (const auto& s : rec.strings) joined += s;
+    std::string joined = rec.txt();  // §3.3: the strings are concatenated without spaces
     if (policy::spf::is_spf_record(joined)) spf.push_back(std::move(joined));
   }
   if (spf.empty()) {
@@ -471,8 +465,7 @@ asio::awaitable<std::string> Evaluator::explain(const Verdict& o) {
                       dns::to_string(txt.outcome)));
     co_return fallback;
   }
-  std::string text;
-  for (const auto& s : txt.records.front().strings) text += s;
+  const std::string text = txt.records.front().txt();
   const policy::spf::MacroContext ctx = co_await macro_context(text, o.exp_domain);
   auto expanded = policy::spf::expand(text, ctx, true);
   if (!expanded) {

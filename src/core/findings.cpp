@@ -347,6 +347,44 @@ constexpr std::array kCatalogue = std::to_array<FindingDef>({
      "Receivers send reports to another organizational domain only when it publishes "
      "<domain>._report._dmarc.<destination>.",
      "RFC 7489 §7.1"},
+
+    // ---- dkim -----------------------------------------------------------------------------------
+    {"dkim.none_found", Area::kDkim, kWarning, "No DKIM key at the selectors tried",
+     "DNS cannot list selectors, so this covers only the names tried; without DKIM, DMARC rests "
+     "on SPF alone, which breaks on forwarding.",
+     "RFC 6376 §3.6.2.1"},
+    {"dkim.lookup_failed", Area::kDkim, kWarning, "A DKIM key lookup failed",
+     "Verifiers that cannot fetch the key treat the signature as a temporary failure.",
+     "RFC 6376 §6.1.2"},
+    {"dkim.malformed", Area::kDkim, kCritical, "A DKIM key record is unusable",
+     "A malformed tag list, a bad v=, an unknown k=, invalid base64 or a key that does not decode "
+     "makes every signature with this selector fail.",
+     "RFC 6376 §3.6.1, §6.1.2"},
+    {"dkim.multiple_records", Area::kDkim, kWarning, "Several key records at one selector",
+     "Which one a verifier uses is undefined.", "RFC 6376 §3.6.2.2"},
+    {"dkim.key_revoked", Area::kDkim, kInfo, "A DKIM key is revoked (empty p=)",
+     "Signatures with this selector fail; fine if the selector is retired.", "RFC 6376 §3.6.1"},
+    {"dkim.sha1_only", Area::kDkim, kCritical, "The key allows only SHA-1 (h=sha1)",
+     "Verifiers must not accept rsa-sha1 signatures, so no signature with this key verifies.",
+     "RFC 8301 §3.1"},
+    {"dkim.not_for_email", Area::kDkim, kCritical, "The key is not for email (s=)",
+     "A service-type list without email or * makes the key unusable for mail.", "RFC 6376 §3.6.1"},
+    {"dkim.rsa_too_short", Area::kDkim, kCritical, "RSA key shorter than 1024 bits",
+     "Verifiers must reject such keys, and they can be factored.", "RFC 8301 §3.2"},
+    {"dkim.rsa_weak", Area::kDkim, kWarning, "RSA key shorter than 2048 bits",
+     "1024-bit keys are within reach of well-funded attackers; 2048 is the recommended minimum.",
+     "RFC 8301 §3.2"},
+    {"dkim.rsa_huge", Area::kDkim, kWarning, "RSA key longer than 4096 bits",
+     "Verifiers are only required to handle keys up to 4096 bits.", "RFC 8301 §3.2"},
+    {"dkim.rsapublickey_format", Area::kDkim, kInfo, "The RSA key is a bare RSAPublicKey",
+     "RFC 6376 says RSAPublicKey, but signers and verifiers use SubjectPublicKeyInfo (erratum "
+     "3017); some verifiers accept only that.",
+     "RFC 6376 §3.6.1, erratum 3017"},
+    {"dkim.testing", Area::kDkim, kWarning, "The key is in testing mode (t=y)",
+     "Verifiers treat signatures with this key like unsigned mail.", "RFC 6376 §3.6.1"},
+    {"dkim.ed25519_only", Area::kDkim, kInfo, "Only Ed25519 keys",
+     "Verifiers without RFC 8463 support see the mail as unsigned; sign with RSA as well.",
+     "RFC 8463 §5"},
 });
 
 }  // namespace

@@ -48,6 +48,12 @@ std::string_view to_string(Security security) {
   return "indeterminate";
 }
 
+std::string Record::txt() const {
+  std::string out;
+  for (const auto& s : strings) out += s;
+  return out;
+}
+
 std::string Record::rdata_text() const {
   std::string out;
   for (const auto& f : fields) {

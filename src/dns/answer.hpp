@@ -55,7 +55,10 @@ struct Record {
   std::vector<std::string> strings;  // TXT: the raw character-strings, unescaped
 
   std::string rdata_text() const;  // fields joined by spaces
-  std::string text() const;        // "owner. TTL IN TYPE rdata", zone-file style
+  // txt - a TXT record's character-strings joined with nothing between them (RFC 7208 §3.3,
+  // RFC 6376 §3.6.2.2, RFC 7489 §6.1: how SPF, DKIM and DMARC read a record).
+  std::string txt() const;
+  std::string text() const;  // "owner. TTL IN TYPE rdata", zone-file style
 };
 
 struct CnameLink {
