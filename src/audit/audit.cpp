@@ -3,12 +3,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <ctime>
 #include <exception>
 
+#include "checks/bimi.hpp"
 #include "checks/dane.hpp"
 #include "checks/dkim.hpp"
 #include "checks/dmarc.hpp"
@@ -16,6 +18,7 @@
 #include "checks/mx.hpp"
 #include "checks/spf.hpp"
 #include "checks/starttls.hpp"
+#include "checks/tls_rpt.hpp"
 #include "checks/transport.hpp"
 
 namespace asio = boost::asio;
@@ -41,6 +44,8 @@ struct Collected {
   std::vector<checks::MxAuthorisation> mx_spf;
   checks::DmarcData dmarc;
   checks::DkimData dkim;
+  checks::TlsRptData tls_rpt;
+  checks::BimiData bimi;
 };
 
 struct MailPath {
@@ -69,15 +74,25 @@ asio::awaitable<MailPath> mail_path(dns::Resolver& resolver, const AuditOptions&
 asio::awaitable<Collected> collect(dns::Resolver& resolver, const AuditOptions& options,
                                    std::chrono::steady_clock::time_point start) {
   // Independent work runs at once: the mail path, the zone's DNSSEC parameters, the policies.
-  auto [path, zone, spf, dmarc, dkim] =
+  auto [path, zone, spf, dmarc, dkim, tls_rpt, bimi] =
       co_await (mail_path(resolver, options, start) &&
                 checks::collect_zone(resolver, options.domain, start) &&
                 checks::collect_spf(resolver, options.domain, start) &&
                 checks::collect_dmarc(resolver, options.domain, start) &&
-                checks::collect_dkim(resolver, options.domain, options.dkim_selectors, start));
-  co_return Collected{std::move(path.mx), std::move(zone),        std::move(path.transport),
-                      std::move(spf),     std::move(path.mx_spf), std::move(dmarc),
-                      std::move(dkim)};
+                checks::collect_dkim(resolver, options.domain, options.dkim_selectors, start) &&
+                checks::collect_tls_rpt(resolver, options.domain, start) &&
+                checks::collect_bimi(resolver, options.domain, start));
+  Collected c;
+  c.mx = std::move(path.mx);
+  c.zone = std::move(zone);
+  c.transport = std::move(path.transport);
+  c.spf = std::move(spf);
+  c.mx_spf = std::move(path.mx_spf);
+  c.dmarc = std::move(dmarc);
+  c.dkim = std::move(dkim);
+  c.tls_rpt = std::move(tls_rpt);
+  c.bimi = std::move(bimi);
+  co_return c;
 }
 
 // open_resolver - the validating resolver of one run, bounded by the run's deadline.
@@ -151,11 +166,20 @@ Result<Report> run_audit(const AuditOptions& options) {
   report.areas.push_back(checks::evaluate_starttls(collected->transport, collected->mx,
                                                    options.ca_file,
                                                    options.now ? options.now : std::time(nullptr)));
+  // TLS-RPT matters most where DANE makes senders insist on TLS (RFC 8460 §1).
+  const bool dane_in_use =
+      std::any_of(collected->transport.hosts.begin(), collected->transport.hosts.end(),
+                  [](const checks::HostTransport& h) {
+                    return h.tlsa.state == checks::TlsaState::kUsable ||
+                           h.tlsa.state == checks::TlsaState::kAllUnusable;
+                  });
+  report.areas.push_back(checks::evaluate_tls_rpt(collected->tls_rpt, dane_in_use));
   const auto dmarc_policy = checks::effective_policy(collected->dmarc);
   report.areas.push_back(
       checks::evaluate_spf(collected->spf, collected->mx_spf, collected->mx, dmarc_policy));
   report.areas.push_back(checks::evaluate_dkim(collected->dkim));
   report.areas.push_back(checks::evaluate_dmarc(collected->dmarc));
+  report.areas.push_back(checks::evaluate_bimi(collected->bimi, collected->dmarc));
   report.elapsed_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return report;

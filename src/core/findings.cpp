@@ -385,6 +385,34 @@ constexpr std::array kCatalogue = std::to_array<FindingDef>({
     {"dkim.ed25519_only", Area::kDkim, kInfo, "Only Ed25519 keys",
      "Verifiers without RFC 8463 support see the mail as unsigned; sign with RSA as well.",
      "RFC 8463 §5"},
+
+    // ---- tls_rpt --------------------------------------------------------------------------------
+    {"tls_rpt.none", Area::kTlsRpt, kInfo, "No TLS-RPT record",
+     "Senders cannot tell the domain when TLS to its mail servers fails.", "RFC 8460 §3"},
+    {"tls_rpt.missing_with_dane", Area::kTlsRpt, kWarning, "DANE without TLS-RPT",
+     "With DANE, senders defer mail when TLS fails; TLS-RPT is how the domain learns of it.",
+     "RFC 8460 §1, RFC 7672"},
+    {"tls_rpt.lookup_failed", Area::kTlsRpt, kWarning, "The TLS-RPT lookup failed",
+     "Senders cannot find where to report.", "RFC 8460 §3"},
+    {"tls_rpt.multiple_records", Area::kTlsRpt, kCritical, "More than one TLS-RPT record",
+     "Senders may ignore all of them.", "RFC 8460 §3"},
+    {"tls_rpt.invalid", Area::kTlsRpt, kCritical, "The TLS-RPT record is invalid",
+     "A record without v=TLSRPTv1 first or with a missing or bad rua (mailto: or https: only) "
+     "gets no reports.",
+     "RFC 8460 §3"},
+
+    // ---- bimi (information only)
+    // ------------------------------------------------------------------
+    {"bimi.invalid", Area::kBimi, kWarning, "The BIMI record is invalid",
+     "v=BIMI1 first, l= an https URI of an SVG logo, a= an https URI of a PEM certificate.",
+     "draft-brand-indicators-for-message-identification §4"},
+    {"bimi.no_certificate", Area::kBimi, kInfo, "No BIMI mark certificate (a=)",
+     "The largest mailbox providers display logos only with a verified mark certificate.",
+     "draft-brand-indicators-for-message-identification §4.2"},
+    {"bimi.dmarc_not_enforcing", Area::kBimi, kWarning, "DMARC does not meet BIMI's precondition",
+     "Receivers show a BIMI logo only for domains with p=quarantine or p=reject applied to all "
+     "mail.",
+     "draft-brand-indicators-for-message-identification §3"},
 });
 
 }  // namespace

@@ -6,7 +6,7 @@
 
 namespace mc {
 namespace {
-constexpr std::array<std::pair<Area, std::string_view>, 9> kAreaNames{{
+constexpr std::array<std::pair<Area, std::string_view>, 10> kAreaNames{{
     {Area::kMx, "mx"},
     {Area::kDnssec, "dnssec"},
     {Area::kDane, "dane"},
@@ -16,6 +16,7 @@ constexpr std::array<std::pair<Area, std::string_view>, 9> kAreaNames{{
     {Area::kSpf, "spf"},
     {Area::kDkim, "dkim"},
     {Area::kDmarc, "dmarc"},
+    {Area::kBimi, "bimi"},
 }};
 }  // namespace
 
@@ -70,6 +71,7 @@ const AreaReport* Report::area(Area a) const {
 
 bool Report::any_failed() const {
   for (const auto& r : areas) {
+    if (r.area == Area::kBimi) continue;  // information only
     if (r.status == Status::kFail || r.status == Status::kError) return true;
   }
   return false;

@@ -13,7 +13,8 @@
 namespace mc {
 
 // The areas of an audit, in report order. Each later check adds its own.
-enum class Area { kMx, kDnssec, kDane, kStarttls, kMtaSts, kTlsRpt, kSpf, kDkim, kDmarc };
+// bimi is information only: its status never counts as a failure (see Report::any_failed).
+enum class Area { kMx, kDnssec, kDane, kStarttls, kMtaSts, kTlsRpt, kSpf, kDkim, kDmarc, kBimi };
 
 // pass: deployed and correct; warn: deployed and working but weak; fail: broken or dangerous;
 // none: not deployed; error: could not be determined (the findings say why).

@@ -1,0 +1,31 @@
+// tls_rpt.hpp - the tls_rpt check: does the domain ask senders to report TLS failures on the way to
+// it (RFC 8460)? Worth most where DANE or MTA-STS makes senders refuse to deliver without TLS.
+//
+// collect_tls_rpt(resolver, domain): TXT at _smtp._tls.<domain>.
+// evaluate_tls_rpt(data, dane_in_use): PURE: exactly one v=TLSRPTv1 record, rua valid.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <string>
+
+#include "core/domain_name.hpp"
+#include "core/report_model.hpp"
+#include "dns/answer.hpp"
+#include "dns/resolver.hpp"
+
+namespace mc::checks {
+
+struct TlsRptData {
+  std::string domain;
+  dns::Answer txt;
+  double elapsed_ms = 0;
+};
+
+boost::asio::awaitable<TlsRptData> collect_tls_rpt(
+    dns::Resolver& resolver, const DomainName& domain,
+    std::chrono::steady_clock::time_point audit_start);
+
+AreaReport evaluate_tls_rpt(const TlsRptData& data, bool dane_in_use);
+
+}  // namespace mc::checks
