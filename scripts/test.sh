@@ -16,7 +16,7 @@ cmake --preset debug -DMAILCHECK_FUZZ_BIN_DIR="$PWD/build/fuzz" >/dev/null
 cmake --build --preset debug
 
 # Stop the lab however ctest ends (ctest's cleanup fixture does this too).
-lab_env=(MAILCHECK_LAB_NS=mailcheck-test MAILCHECK_LAB_DIR="$PWD/build/debug/lab")
+lab_env=(MAILCHECK_LAB_NS="$(cat build/debug/lab-namespace)" MAILCHECK_LAB_DIR="$PWD/build/debug/lab")
 trap 'env "${lab_env[@]}" lab/lab.sh stop >/dev/null 2>&1 || true' EXIT
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
