@@ -462,10 +462,24 @@ AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>&
     for (const auto& e : root.parsed->errors) {
       ev.push_back(fmt::format("offset {}: {}", e.pos, e.message));
     }
+    std::string fix =
+        "Correct the terms listed (RFC 7208 §12 grammar); one error voids the whole "
+        "record.";
+    // A record split into several strings is joined with nothing in between (§3.3): a split
+    // without its own space glues two terms together, a common cause of these errors.
+    for (const auto& rec : root.txt.records) {
+      if (rec.txt() != root.records.front() || rec.strings.size() < 2) continue;
+      std::string pieces;
+      for (const auto& piece : rec.strings) pieces += fmt::format(" \"{}\"", piece);
+      ev.push_back(fmt::format("published as {} strings:{}", rec.strings.size(), pieces));
+      fix +=
+          " The strings are joined without spaces (RFC 7208 §3.3): start each string after the "
+          "first with a space, or split inside a term.";
+    }
     add("spf.syntax_error", d,
         fmt::format("the SPF record has {} syntax error(s): receivers return permerror",
                     root.parsed->errors.size()),
-        ev, "Correct the terms listed (RFC 7208 §12 grammar); one error voids the whole record.");
+        ev, fix);
   }
 
   // The include/redirect tree: broken targets, loops, cost, void lookups, ptr.

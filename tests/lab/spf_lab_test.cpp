@@ -38,6 +38,7 @@ INSTANTIATE_TEST_SUITE_P(
                       SpfScenario{"bogus.co.nz", kError, V{"spf.lookup_failed"}},
                       SpfScenario{"spf-multiple.co.nz", kFail, V{"spf.multiple_records"}},
                       SpfScenario{"spf-syntax.co.nz", kFail, V{"spf.syntax_error"}},
+                      SpfScenario{"spf-split.co.nz", kFail, V{"spf.syntax_error"}},
                       SpfScenario{"spf-pass-all.co.nz", kFail, V{"spf.pass_all"}},
                       SpfScenario{"spf-neutral-all.co.nz", kWarn, V{"spf.neutral_all"}},
                       SpfScenario{"spf-no-all.co.nz", kWarn, V{"spf.no_all"}},
@@ -101,6 +102,15 @@ TEST(LabSpfDetails, SyntaxErrorsPointAtTheTerm) {
   ASSERT_EQ(f->evidence.size(), 3u);  // the record, then one line per error
   EXPECT_EQ(f->evidence[1].rfind("offset 10: ip4:192.0.2:", 0), 0u) << f->evidence[1];
   EXPECT_EQ(f->evidence[2].rfind("offset 22: a:museum:", 0), 0u) << f->evidence[2];
+}
+
+TEST(LabSpfDetails, SplitStringsAreShown) {
+  Report r = audit("spf-split.co.nz");
+  const Finding* f = find(r, "spf.syntax_error");
+  ASSERT_NE(f, nullptr);
+  ASSERT_FALSE(f->evidence.empty());
+  EXPECT_EQ(f->evidence.back(), "published as 2 strings: \"v=spf1 ip4:192.0.2.0/24 mx\" \"-all\"");
+  EXPECT_NE(f->recommendation.find("joined without spaces"), std::string::npos);
 }
 
 TEST(LabSpfDetails, OwnMxHostsAreEvaluated) {

@@ -75,27 +75,11 @@ import time
 import unittest
 import warnings
 
+import labenv
 
-def _import_spf():
-    """pyspf and PyYAML come from Debian's python3-spf and python3-yaml, which only the system
-    interpreter sees; a python3 earlier on PATH (a virtualenv, pyenv) may not have them."""
-    try:
-        for module in ("spf", "yaml"):
-            __import__(module)
-    except ImportError:
-        system = "/usr/bin/python3"
-        if (os.path.exists(system) and not os.environ.get("SPF_SUITE_REEXEC")
-                and os.path.realpath(sys.executable) != os.path.realpath(system)):
-            os.environ["SPF_SUITE_REEXEC"] = "1"
-            os.execv(system, [system, *sys.argv])
-        raise
-
-
-_import_spf()
+labenv.system_python_modules("spf", "yaml")
 import spf  # noqa: E402
 import yaml  # noqa: E402
-
-import labenv  # noqa: E402
 
 ARGS = None
 SUITE = "/usr/share/doc/python3-spf/rfc7208-tests.yml.gz"
@@ -264,16 +248,7 @@ class Zones:
 # --- the two implementations ------------------------------------------------------------------
 
 def use_resolver_for_pyspf(address):
-    """pyspf asks its DNS library's default resolver, configured from /etc/resolv.conf (the main
-    lab recursor); point it at ADDRESS, with no search list."""
-    if getattr(spf, "DNSLookup", None) is getattr(spf, "DNSLookup_dnspython", None):
-        import dns.resolver
-        resolver = dns.resolver.Resolver(configure=False)
-        resolver.nameservers = [address]
-        dns.resolver.default_resolver = resolver
-    else:
-        import DNS
-        DNS.defaults["server"] = [address]
+    labenv.pyspf_use_resolver(spf, address)
 
 
 def run_pyspf(test, timeout):
