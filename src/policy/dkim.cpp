@@ -10,16 +10,13 @@
 #include <memory>
 #include <optional>
 
+#include "policy/text.hpp"
+
 namespace mc::policy::dkim {
 namespace {
 
-bool is_wsp(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_wsp(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_wsp(s.back())) s.remove_suffix(1);
-  return s;
-}
+constexpr auto is_wsp = text::is_fws;
+inline std::string_view trim(std::string_view s) { return text::trim_fws(s); }
 
 std::vector<std::string> colon_list(std::string_view v) {
   std::vector<std::string> out;

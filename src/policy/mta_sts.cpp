@@ -5,27 +5,17 @@
 
 #include <algorithm>
 
+#include "policy/text.hpp"
+
 namespace mc::policy::mta_sts {
 namespace {
 
-bool is_wsp(char c) { return c == ' ' || c == '\t'; }
+using text::to_lower;
+using text::trim;
+
 bool is_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), lower);
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_wsp(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_wsp(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 std::string printable(std::string_view s) {
   std::string out;
   for (unsigned char c : s.substr(0, 80)) {

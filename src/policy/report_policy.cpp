@@ -6,16 +6,12 @@
 #include <algorithm>
 #include <utility>
 
+#include "policy/text.hpp"
+
 namespace mc::policy {
 namespace {
 
-bool is_wsp(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_wsp(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_wsp(s.back())) s.remove_suffix(1);
-  return s;
-}
+using text::trim;
 
 // fields - "name=value" pairs separated by ';' (names as written); a part without '=' is an error.
 std::vector<std::pair<std::string, std::string_view>> fields(std::string_view txt,

@@ -7,10 +7,12 @@
 #include <cstring>
 #include <vector>
 
+#include "policy/text.hpp"
+
 namespace mc::policy::spf {
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+using text::lower;
 
 // ip_dotted - %{i}: IPv4 dotted decimal; IPv6 as 32 dot-separated nibbles (§7.3).
 std::string ip_dotted(const IpAddress& ip) {
