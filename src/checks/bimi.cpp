@@ -60,15 +60,22 @@ AreaReport evaluate_bimi(const BimiData& data, const DmarcData& dmarc) {
   // BIMI's precondition: an enforcing DMARC policy for all mail (pct=100), subdomains included.
   int pct = 100;
   const auto policy = effective_policy(dmarc, &pct);
-  const bool enforcing = policy && *policy != policy::dmarc::Policy::kNone && pct == 100;
+  bool subdomains_exempt = false;
+  if (const auto records = dmarc.records(); records.size() == 1) {
+    const auto sp = policy::dmarc::parse_dmarc(records.front()).record.sp;
+    subdomains_exempt = sp && *sp == policy::dmarc::Policy::kNone;
+  }
+  const bool enforcing =
+      policy && *policy != policy::dmarc::Policy::kNone && pct == 100 && !subdomains_exempt;
   r.details["dmarc_enforcing"] = enforcing;
   if (!enforcing) {
     warned = true;
     add("bimi.dmarc_not_enforcing",
-        policy ? fmt::format("DMARC p={}{}: receivers show no logo without p=quarantine or "
-                             "p=reject at 100%",
+        policy ? fmt::format("DMARC p={}{}{}: receivers show no logo without p=quarantine or "
+                             "p=reject at 100%, subdomains included",
                              policy::dmarc::to_string(*policy),
-                             pct < 100 ? fmt::format(" pct={}", pct) : "")
+                             pct < 100 ? fmt::format(" pct={}", pct) : "",
+                             subdomains_exempt ? " sp=none" : "")
                : "no valid DMARC policy: receivers show no BIMI logo",
         {}, "Move DMARC to p=quarantine or p=reject without pct (see the dmarc check).");
   }

@@ -10,6 +10,7 @@
 #include "core/findings.hpp"
 #include "core/parallel.hpp"
 #include "core/psl.hpp"
+#include "policy/text.hpp"
 
 namespace mc::checks {
 namespace {
@@ -36,7 +37,7 @@ std::string with_tag(const std::string& record, const std::string& tag, const st
     if (!p.empty()) {
       std::string name = p.substr(0, p.find('='));
       name.erase(name.find_last_not_of(" \t") + 1);
-      std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+      name = policy::text::to_lower(name);
       if (name == tag) {
         if (!value.empty()) parts.push_back(tag + "=" + value);
         done = true;
@@ -53,6 +54,32 @@ std::string with_tag(const std::string& record, const std::string& tag, const st
   }
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
+  return out;
+}
+
+// clean_record - a valid rewrite of a broken record: v=DMARC1 first, p right after it (the
+// record's own valid p, else none), then every other well-formed tag once, in order.
+std::string clean_record(const std::string& record) {
+  const auto parsed = policy::dmarc::parse_dmarc(record);
+  std::string out =
+      fmt::format("v=DMARC1; p={}", parsed.record.p ? policy::dmarc::to_string(*parsed.record.p)
+                                                    : std::string_view("none"));
+  std::set<std::string> seen{"v", "p"};
+  std::size_t s = 0;
+  while (s <= record.size()) {
+    std::size_t e = record.find(';', s);
+    if (e == std::string::npos) e = record.size();
+    const std::string part(policy::text::trim_fws(std::string_view(record).substr(s, e - s)));
+    const std::size_t eq = part.find('=');
+    if (eq != std::string::npos) {
+      const std::string name =
+          policy::text::to_lower(policy::text::trim_fws(std::string_view(part).substr(0, eq)));
+      const bool valid_sp = name != "sp" || parsed.record.sp.has_value();
+      if (!name.empty() && valid_sp && seen.insert(name).second) out += "; " + part;
+    }
+    if (e == record.size()) break;
+    s = e + 1;
+  }
   return out;
 }
 
@@ -120,8 +147,10 @@ std::optional<Policy> effective_policy(const DmarcData& data, int* pct) {
   if (!parsed.ok()) return std::nullopt;
   if (pct) *pct = parsed.record.pct;
   // §6.6.3: a policy found at the organizational domain applies sp (default p) to a subdomain.
-  if (data.inherited() && parsed.record.sp) return parsed.record.sp;
-  return parsed.record.p;
+  auto p = data.inherited() && parsed.record.sp ? parsed.record.sp : parsed.record.p;
+  // DMARCbis t=y: receivers apply one step less (reject -> quarantine -> none).
+  if (p && parsed.record.testing) p = *p == Policy::kReject ? Policy::kQuarantine : Policy::kNone;
+  return p;
 }
 
 AreaReport evaluate_dmarc(const DmarcData& data) {
@@ -165,8 +194,7 @@ AreaReport evaluate_dmarc(const DmarcData& data) {
     std::vector<std::string> near;
     for (const auto& rec : data.own.records) {
       std::string s = rec.txt();
-      std::string l = s;
-      std::transform(l.begin(), l.end(), l.begin(), ::tolower);
+      const std::string l = policy::text::to_lower(s);
       if (l.find("dmarc1") != std::string::npos) near.push_back(s);
     }
     if (!near.empty()) {
@@ -216,7 +244,7 @@ AreaReport evaluate_dmarc(const DmarcData& data) {
     add("dmarc.syntax_error", data.policy_domain(),
         rua_ok ? "the policy is invalid: receivers act as if p=none"
                : "the policy is invalid and has no valid rua: receivers apply no DMARC",
-        ev, "Correct it, e.g.\n" + txt_record(policy_owner, with_tag(text, "p", "none")));
+        ev, "Correct it, e.g.\n" + txt_record(policy_owner, clean_record(text)));
   }
   for (const auto& w : parsed.warnings) {
     warned = true;
@@ -231,6 +259,9 @@ AreaReport evaluate_dmarc(const DmarcData& data) {
   }
 
   const auto eff = effective_policy(data);
+  // For a subdomain living on its organizational domain's sp=, the next step edits sp, never
+  // the organizational domain's own p.
+  const std::string policy_tag = data.inherited() && rec.sp ? "sp" : "p";
   if (eff) {
     details["policy"] = policy::dmarc::to_string(*eff);
     r.facts.push_back(
@@ -245,11 +276,11 @@ AreaReport evaluate_dmarc(const DmarcData& data) {
           "p=none: receivers only report; forged mail from the domain is delivered", {text},
           "When the aggregate reports show that all your own mail passes SPF or DKIM aligned, "
           "publish:\n" +
-              txt_record(policy_owner, with_tag(text, "p", "quarantine")));
+              txt_record(policy_owner, with_tag(text, policy_tag, "quarantine")));
     } else if (*eff == Policy::kQuarantine) {
       add("dmarc.policy_quarantine", d, "p=quarantine: failing mail goes to spam", {text},
           "The last step, once the reports stay clean:\n" +
-              txt_record(policy_owner, with_tag(text, "p", "reject")));
+              txt_record(policy_owner, with_tag(text, policy_tag, "reject")));
     }
     if (rec.pct < 100) {
       warned = true;
@@ -312,8 +343,15 @@ AreaReport evaluate_dmarc(const DmarcData& data) {
   nlohmann::json dests = nlohmann::json::array();
   for (const auto& dest : data.destinations) {
     const bool ok = !dmarc_records(dest.txt).empty();
-    dests.push_back({{"host", dest.host}, {"name", dest.name}, {"authorized", ok}});
-    if (!ok) {
+    dests.push_back({{"host", dest.host},
+                     {"name", dest.name},
+                     {"authorized", dest.txt.is_answer() ? nlohmann::json(ok) : nullptr}});
+    if (!dest.txt.is_answer()) {
+      add("dmarc.external_check_failed", dest.host,
+          fmt::format("whether {} accepts reports for the domain could not be checked ({})",
+                      dest.host, dest.txt.describe()),
+          dest.txt.evidence_lines());
+    } else if (!ok) {
       warned = true;
       add("dmarc.external_unauthorized", dest.host,
           fmt::format("reports to {} are not authorised by {}, so receivers will not send them",

@@ -118,6 +118,7 @@ asio::awaitable<void> fill_node(dns::Resolver& resolver, SpfNode& node) {
   const auto& rec = node.parsed->record;
   std::vector<asio::awaitable<SpfTermLookup>> lookups;
   for (const auto& d : rec.directives) {
+    if (d.mechanism == Mechanism::kAll) break;  // §5.1: terms after all are never evaluated
     if (d.counts_lookup()) ++node.own_terms;
     const bool resolvable = d.mechanism == Mechanism::kA || d.mechanism == Mechanism::kMx ||
                             d.mechanism == Mechanism::kExists;
@@ -170,6 +171,10 @@ std::optional<Flat> flatten(const SpfData& data, int index, bool root) {
   const SpfNode& node = data.nodes[index];
   if (!node.parsed || !node.parsed->ok() || node.loop) return std::nullopt;
   const auto& rec = node.parsed->record;
+  // An included +all matches everyone; dropping it would change what the record means.
+  if (const Directive* all = find_all(rec); !root && all && all->qualifier == Qualifier::kPass) {
+    return std::nullopt;
+  }
   Flat out;
   std::size_t child = 0;
   std::size_t lookup = 0;
@@ -229,6 +234,62 @@ std::optional<Flat> flatten(const SpfData& data, int index, bool root) {
   return out;
 }
 
+// child_via - the node reached from node through the term written as via, or -1.
+int child_via(const SpfData& data, const SpfNode& node, const std::string& via) {
+  for (int c : node.children) {
+    if (data.nodes[c].via == via) return c;
+  }
+  return -1;
+}
+
+// passes_everyone - the pass-qualified term through which the record at index authorises every
+// address (§5.1 +all, an ip4/ip6 or a/mx prefix of 0, or an include or redirect that leads to one),
+// reached before anything ends the evaluation; nullopt if there is none.
+std::optional<std::string> passes_everyone(const SpfData& data, int index, int depth = 0) {
+  const SpfNode& node = data.nodes[index];
+  if (depth > 10 || !node.parsed || !node.parsed->ok() || node.loop) return std::nullopt;
+  const auto& rec = node.parsed->record;
+  for (const auto& d : rec.directives) {
+    if (d.qualifier != Qualifier::kPass) {
+      if (d.mechanism == Mechanism::kAll) return std::nullopt;
+      continue;
+    }
+    switch (d.mechanism) {
+      case Mechanism::kAll:
+        return d.text;
+      case Mechanism::kIp4:
+        if (d.cidr4 == 0) return d.text;
+        break;
+      case Mechanism::kIp6:
+        if (d.cidr6 == 0) return d.text;
+        break;
+      case Mechanism::kA:
+      case Mechanism::kMx:
+        if (d.cidr4 == 0 || d.cidr6 == 0) return d.text;
+        break;
+      case Mechanism::kInclude: {
+        const int c = child_via(data, node, d.text);
+        if (c < 0) break;
+        if (auto inner = passes_everyone(data, c, depth + 1)) {
+          return fmt::format("{} (whose record has {})", d.text, *inner);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  if (rec.redirect && !rec.has_all()) {
+    const int c = child_via(data, node, fmt::format("redirect={}", rec.redirect->value));
+    if (c >= 0) {
+      if (auto inner = passes_everyone(data, c, depth + 1)) {
+        return fmt::format("{} (whose record has {})", rec.redirect->text, *inner);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 // final_all - the "all" term evaluation ends with: the root's, or its redirect target's.
 std::string final_all(const SpfData& data) {
   int i = 0;
@@ -269,9 +330,17 @@ std::string txt_record(const std::string& owner, const std::string& text, int tt
   std::string out = fmt::format("{}. {} IN TXT", owner, ttl);
   for (const auto& p : pieces) {
     std::string quoted;
-    for (char c : p) {
-      if (c == '"' || c == '\\') quoted += '\\';
-      quoted += c;
+    for (unsigned char c : p) {
+      // RFC 1035 §5.1: \" and \\ for the quote and backslash, \DDD for anything not printable,
+      // so text taken from DNS can never break the line or add one.
+      if (c == '"' || c == '\\') {
+        quoted += '\\';
+        quoted += static_cast<char>(c);
+      } else if (c < 0x20 || c > 0x7e) {
+        quoted += fmt::format("\\{:03d}", c);
+      } else {
+        quoted += static_cast<char>(c);
+      }
     }
     out += fmt::format(" \"{}\"", quoted);
   }
@@ -302,6 +371,7 @@ asio::awaitable<SpfData> collect_spf(dns::Resolver& resolver, const DomainName& 
       const auto& rec = data.nodes[i].parsed->record;
       std::vector<std::pair<std::string, std::string>> targets;  // via, domain
       for (const auto& d : rec.directives) {
+        if (d.mechanism == Mechanism::kAll) break;
         if (d.mechanism == Mechanism::kInclude && !has_macro(d.domain_spec)) {
           targets.emplace_back(d.text, strip_dot(d.domain_spec));
         }
@@ -437,16 +507,20 @@ AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>&
     std::vector<std::string> ev;
     std::string merged = "v=spf1";
     std::set<std::string> seen;
+    // The strictest all any of them ends with, never +all or ?all; a redirect= cannot simply be
+    // merged, so then no record is offered.
     std::string all = "~all";
+    bool redirect = false;
     // DNS gives an RRset in no particular order: merge in sorted order, so advice is stable.
     std::vector<std::string> sorted = root.records;
     std::sort(sorted.begin(), sorted.end());
     for (const auto& rec : sorted) {
       ev.push_back(rec);
       auto p = policy::spf::parse_record(rec);
+      redirect = redirect || p.record.redirect.has_value();
       for (const auto& dir : p.record.directives) {
         if (dir.mechanism == Mechanism::kAll) {
-          if (all == "~all") all = dir.text;
+          if (dir.qualifier == Qualifier::kFail) all = "-all";
           break;
         }
         if (seen.insert(dir.text).second) merged += " " + dir.text;
@@ -455,7 +529,10 @@ AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>&
     add("spf.multiple_records", d,
         fmt::format("{} SPF records: receivers return permerror and ignore SPF",
                     root.records.size()),
-        ev, "Replace them with one record, e.g.\n" + txt_record(d, merged + " " + all));
+        ev,
+        redirect ? std::string("Merge them into one record by hand (one uses redirect=, which "
+                               "cannot simply be combined).")
+                 : "Replace them with one record, e.g.\n" + txt_record(d, merged + " " + all));
   } else if (!root.parsed->ok()) {
     failed = true;
     std::vector<std::string> ev{root.records.front()};
@@ -589,11 +666,19 @@ AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>&
         std::string text = "v=spf1";
         for (const auto& t : terms) text += " " + t;
         text += " " + final_all(data);
-        fix += fmt::format(
-            "\nA flattened record (every include and a/mx term replaced by the addresses they "
-            "resolve to today: {} lookup(s)); it must be refreshed whenever a provider changes "
-            "its addresses:\n{}",
-            flat->lookups, txt_record(d, text));
+        if (text.size() > kMaxTxtAnswer) {
+          fix += fmt::format(
+              "\nFlattening (every include and a/mx term replaced by its addresses) would take "
+              "{} octets, more than fit a UDP answer ({}): split the senders across subdomains "
+              "(include:_spf1.{} ...) instead.",
+              text.size(), kMaxTxtAnswer, d);
+        } else {
+          fix += fmt::format(
+              "\nA flattened record (every include and a/mx term replaced by the addresses they "
+              "resolve to today: {} lookup(s)); it must be refreshed whenever a provider changes "
+              "its addresses:\n{}",
+              flat->lookups, txt_record(d, text));
+        }
       }
       add("spf.too_many_lookups", d,
           fmt::format("{} DNS-querying terms; receivers stop at 10 with permerror, so mail that "
@@ -629,12 +714,14 @@ AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>&
       }
       return txt_record(d, text);
     };
-    if (all && all->qualifier == Qualifier::kPass) {
+    if (const auto open = passes_everyone(data, 0)) {
       failed = true;
+      const bool own_all = all && all->qualifier == Qualifier::kPass && *open == all->text;
       add("spf.pass_all", d,
-          fmt::format("'{}' authorises every host on the Internet to send as {}", all->text, d),
-          {base},
-          "End the record with -all (or ~all while you check the list):\n" + with_all("-all"));
+          fmt::format("'{}' authorises every host on the Internet to send as {}", *open, d), {base},
+          own_all
+              ? "End the record with -all (or ~all while you check the list):\n" + with_all("-all")
+              : fmt::format("Remove '{}' and list the real senders instead.", *open));
     } else if (all && all->qualifier == Qualifier::kNeutral) {
       warned = true;
       add("spf.neutral_all", d, "'?all' says nothing about hosts not listed", {base},

@@ -342,6 +342,11 @@ constexpr std::array kCatalogue = std::to_array<FindingDef>({
     {"dmarc.ruf_requested", Area::kDmarc, kInfo, "Failure reports (ruf) are requested",
      "Few receivers send them, and they contain message content: mind privacy and volume.",
      "RFC 7489 §7.3"},
+    {"dmarc.external_check_failed", Area::kDmarc, kInfo,
+     "An external report destination could not be checked",
+     "The lookup of the destination's authorization record failed; receivers that meet the same "
+     "failure send no reports there.",
+     "RFC 7489 §7.1"},
     {"dmarc.external_unauthorized", Area::kDmarc, kWarning,
      "An external report destination has not authorised the reports",
      "Receivers send reports to another organizational domain only when it publishes "

@@ -11,6 +11,7 @@
 namespace mc::policy {
 namespace {
 
+using text::to_lower;
 using text::trim;
 
 // fields - "name=value" pairs separated by ';' (names as written); a part without '=' is an error.
@@ -46,8 +47,7 @@ bool starts_with_version(std::string_view txt, std::string_view version) {
 bool https_uri(std::string_view v, std::string_view extension) {
   auto u = dmarc::parse_uri(v);
   if (!u.valid || u.scheme != "https" || u.max_size) return false;
-  std::string path(u.uri);
-  std::transform(path.begin(), path.end(), path.begin(), ::tolower);
+  std::string path = to_lower(u.uri);
   path = path.substr(0, path.find_first_of("?#"));
   return path.ends_with(extension);
 }

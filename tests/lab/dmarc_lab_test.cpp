@@ -45,6 +45,8 @@ INSTANTIATE_TEST_SUITE_P(
         DmarcScenario{"dmarc-syntax.co.nz", kFail, V{"dmarc.syntax_error"}},
         DmarcScenario{"dmarc-not-first.co.nz", kFail, V{"dmarc.invalid_record"}},
         DmarcScenario{"dmarc-sp-none.co.nz", kWarn, V{"dmarc.subdomain_policy_weaker"}},
+        DmarcScenario{"sub.dmarc-sp-none.co.nz", kWarn, V{"dmarc.inherited", "dmarc.policy_none"}},
+        DmarcScenario{"dmarc-testing.co.nz", kWarn, V{"dmarc.policy_none", "dmarc.testing_mode"}},
         DmarcScenario{"dmarc-no-rua.co.nz", kPass, V{"dmarc.no_rua"}},
         DmarcScenario{"dmarc-badtag.co.nz", kWarn, V{"dmarc.tag_invalid"}},
         DmarcScenario{"dmarc-ruf.co.nz", kPass, V{"dmarc.ruf_requested"}},
@@ -67,6 +69,26 @@ TEST(LabDmarcDetails, NoneGetsTheNextStepRecord) {
   ASSERT_NE(f, nullptr);
   EXPECT_NE(f->recommendation.find("_dmarc.dmarc-none.co.nz. 3600 IN TXT \"v=DMARC1; "
                                    "p=quarantine; rua=mailto:dmarc@dmarc-none.co.nz\""),
+            std::string::npos)
+      << f->recommendation;
+}
+
+TEST(LabDmarcDetails, InheritedSpIsWhatTheAdviceChanges) {
+  // The subdomain lives on sp=none: the next step raises sp, never the parent's p=reject.
+  Report r = audit("sub.dmarc-sp-none.co.nz");
+  const Finding* f = find(r, "dmarc.policy_none");
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->recommendation.find("\"v=DMARC1; p=reject; sp=quarantine; "
+                                   "rua=mailto:dmarc@dmarc-sp-none.co.nz\""),
+            std::string::npos)
+      << f->recommendation;
+}
+
+TEST(LabDmarcDetails, SyntaxErrorGetsAValidRecord) {
+  Report r = audit("dmarc-syntax.co.nz");
+  const Finding* f = find(r, "dmarc.syntax_error");
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->recommendation.find("\"v=DMARC1; p=none; rua=mailto:dmarc@dmarc-syntax.co.nz\""),
             std::string::npos)
       << f->recommendation;
 }

@@ -54,6 +54,7 @@ INSTANTIATE_TEST_SUITE_P(
         AreaScenario{"bimi-weak-dmarc.co.nz", kBimi, kWarn, V{"bimi.dmarc_not_enforcing"}},
         AreaScenario{"bimi-bad.co.nz", kBimi, kWarn, V{"bimi.invalid"}},
         AreaScenario{"bimi-nocert.co.nz", kBimi, kPass, V{"bimi.no_certificate"}},
+        AreaScenario{"bimi-sp-none.co.nz", kBimi, kWarn, V{"bimi.dmarc_not_enforcing"}},
         AreaScenario{"good.co.nz", kBimi, kNone, V{}}),
     name);
 

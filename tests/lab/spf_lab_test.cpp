@@ -40,6 +40,8 @@ INSTANTIATE_TEST_SUITE_P(
                       SpfScenario{"spf-syntax.co.nz", kFail, V{"spf.syntax_error"}},
                       SpfScenario{"spf-split.co.nz", kFail, V{"spf.syntax_error"}},
                       SpfScenario{"spf-pass-all.co.nz", kFail, V{"spf.pass_all"}},
+                      SpfScenario{"spf-include-passall.co.nz", kFail, V{"spf.pass_all"}},
+                      SpfScenario{"spf-ip-all.co.nz", kFail, V{"spf.pass_all"}},
                       SpfScenario{"spf-neutral-all.co.nz", kWarn, V{"spf.neutral_all"}},
                       SpfScenario{"spf-no-all.co.nz", kWarn, V{"spf.no_all"}},
                       SpfScenario{"spf-softfail.co.nz", kPass, V{"spf.softfail_all"}},
