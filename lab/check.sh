@@ -3,8 +3,9 @@
 # via lab.sh exec) about every scenario domain and compares RCODE and the AD
 # flag with what the scenario is meant to produce, then probes a few lab SMTP
 # servers (banner, STARTTLS, PKIX and DANE verification with openssl
-# s_client). Needs a running lab (lab/lab.sh start). Exit status: number of
-# failed checks (0 = all good).
+# s_client) and MTA-STS policy hosts (HTTPS GET with openssl s_client). Needs a
+# running lab (lab/lab.sh start). Exit status: number of failed checks (0 = all
+# good).
 
 set -euo pipefail
 
@@ -58,6 +59,22 @@ dane() {
         [[ -n $rr ]] && args+=(-dane_tlsa_rrdata "$rr")
     done < <("$LAB" exec kdig "@$RESOLVER" +short +timeout=2 +retry=0 "_25._tcp.$host" TLSA 2>/dev/null)
     tls "$addr" "$host" "$expect" "${args[@]}"
+}
+
+# https ADDR HOST PATH EXPECT [s_client options]: GET PATH from ADDR (host:port)
+# with SNI and Host HOST. The response, on one line (line ends as spaces, each
+# CR as the two characters \r) after "openssl s_client -brief" output, must
+# match the extended regex EXPECT.
+https() {
+    local addr=$1 host=$2 path=$3 expect=$4 out
+    shift 4
+    out=$(printf 'GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: lab-check\r\nConnection: close\r\n\r\n' \
+        "$path" "$host" | "$LAB" exec timeout 5 openssl s_client -brief -ign_eof -connect "$addr" \
+        -servername "$host" "$@" 2>&1 | sed 's/\r/\\r/g' | tr '\n' ' ') || true
+    local ok=0
+    grep -Eq -- "$expect" <<<"$out" && ok=1
+    result "$ok" "$(printf 'https %-28s %-24s /%s/' "$addr" "$path" "${expect:0:60}")" \
+        "$(grep -Eo '(Verification[^:]*|verify error:num=[0-9]+):[^ ]+( [^ ]+){0,3}|HTTP/1\.1 [0-9]{3}' <<<"$out" | head -n 2 | tr '\n' ' ')"
 }
 
 # check NAME TYPE EXPECT [kdig options]; EXPECT is one of
@@ -128,11 +145,12 @@ check com. SOA insecure @127.53.0.54
 check good.co.nz. MX secure @127.53.0.54
 
 
-# DANE and STARTTLS scenario zones, and their TLSA records.
-for z in "$SCRIPT_DIR"/zones/dane-*.co.nz.zone "$SCRIPT_DIR"/zones/smtp-*.co.nz.zone; do
+# DANE, STARTTLS and MTA-STS scenario zones, and their TLSA and MTA-STS records.
+for z in "$SCRIPT_DIR"/zones/dane-*.co.nz.zone "$SCRIPT_DIR"/zones/smtp-*.co.nz.zone \
+    "$SCRIPT_DIR"/zones/sts-*.co.nz.zone; do
     d=$(basename "$z" .zone)
     case $d in
-    dane-unsigned.co.nz) check "$d." MX insecure ;;
+    dane-unsigned.co.nz | sts-unsigned.co.nz) check "$d." MX insecure ;;
     dane-bogus.co.nz) check "$d." MX servfail ;;
     *) check "$d." MX secure ;;
     esac
@@ -141,6 +159,12 @@ check _25._tcp.mx.dane-ok.co.nz. TLSA secure
 check _25._tcp.mx.dane-unsigned.co.nz. TLSA insecure
 check _25._tcp.mx.dane-bogus.co.nz. TLSA servfail
 check mx.dane-ipv6.co.nz. AAAA secure
+check _mta-sts.sts-enforce.co.nz. TXT secure
+check mta-sts.sts-enforce.co.nz. A secure
+check mta-sts.sts-ipv6.co.nz. AAAA secure
+check mta-sts.sts-no-host.co.nz. A nxdomain
+check _mta-sts.sts-no-txt.co.nz. TXT nxdomain
+check _mta-sts.sts-unsigned.co.nz. TXT insecure
 
 # SMTP servers (lab/smtp_server.py) and the lab PKI.
 LAB_CA=$("$LAB" exec printenv LAB_CA)
@@ -169,6 +193,30 @@ dane 127.25.1.15:25 mx.dane-312.co.nz 'DANE TLSA 3 1 2 .* matched EE'
 dane 127.25.1.6:25 mx.dane-ta.co.nz 'DANE TLSA 2 1 1 .* matched TA'
 dane 127.25.1.3:25 mx.dane-mismatch.co.nz 'no matching DANE TLSA records'
 dane 127.25.1.7:25 mx.dane-ta-badname.co.nz 'hostname mismatch'
+
+# MTA-STS policy hosts (lab/https_server.py): one GET each, the lab CA trusted.
+P=/.well-known/mta-sts.txt
+verify=(-CAfile "$LAB_CA" -verify_return_error)
+https 127.43.0.1:443 mta-sts.sts-enforce.co.nz $P \
+    'HTTP/1.1 200 OK.*Content-Type: text/plain; charset=utf-8.* version: STSv1 mode: enforce mx: ' \
+    "${verify[@]}" -verify_hostname mta-sts.sts-enforce.co.nz
+https '[2001:db8:43::25]:443' mta-sts.sts-ipv6.co.nz $P 'HTTP/1.1 200 OK.* mode: enforce ' \
+    "${verify[@]}" -verify_hostname mta-sts.sts-ipv6.co.nz
+https 127.43.0.10:443 mta-sts.sts-not-found.co.nz $P 'HTTP/1.1 404 ' "${verify[@]}"
+https 127.43.0.11:443 mta-sts.sts-redirect.co.nz $P \
+    'HTTP/1.1 301 .*Location: https://mta-sts\.sts-redirect\.co\.nz/mta-sts/policy\.txt' "${verify[@]}"
+https 127.43.0.11:443 mta-sts.sts-redirect.co.nz /mta-sts/policy.txt 'HTTP/1.1 200 OK.* mode: enforce ' \
+    "${verify[@]}"
+https 127.43.0.12:443 mta-sts.sts-wrong-type.co.nz $P 'HTTP/1.1 200 OK.*Content-Type: text/html' "${verify[@]}"
+https 127.43.0.13:443 mta-sts.sts-oversized.co.nz $P 'HTTP/1.1 200 OK.* x-lab-padding-00500: ' "${verify[@]}"
+https 127.43.0.22:443 mta-sts.sts-crlf.co.nz $P 'version: STSv1\\r mode: enforce\\r ' "${verify[@]}"
+https 127.43.0.15:443 mta-sts.sts-cert-expired.co.nz $P 'certificate has expired' "${verify[@]}"
+https 127.43.0.16:443 mta-sts.sts-self-signed.co.nz $P 'self-signed' "${verify[@]}"
+https 127.43.0.17:443 mta-sts.sts-wrong-name.co.nz $P 'hostname mismatch' "${verify[@]}" \
+    -verify_hostname mta-sts.sts-wrong-name.co.nz
+LAB_DIR=$("$LAB" exec printenv LAB_DIR)
+bad=$(grep -E 'internal error|Traceback' "$LAB_DIR/https.log" "$LAB_DIR/smtp.log" | head -n 2) || true
+result "$([[ -z $bad ]] && echo 1 || echo 0)" "logs  smtp.log, https.log without internal errors" "$bad"
 
 echo "$failures failure(s)"
 exit "$failures"

@@ -15,6 +15,9 @@
 #   127.53.0.99  blackhole (lab/blackhole.py, never answers)
 #   127.25.x.y, 2001:db8:25::N  SMTP :25 per lab mail host (lab/smtp_server.py;
 #                hosts in lab/smtp-hosts.conf, certificates in $LAB_DIR/pki)
+#   127.43.0.N, 2001:db8:43::N  HTTPS :443 per lab web host, the MTA-STS policy
+#                hosts (lab/https_server.py; hosts in lab/https-hosts.conf,
+#                policy files in lab/mta-sts/, certificates in $LAB_DIR/pki)
 # Keys are generated and all zones signed afresh on every start; zone
 # templates may contain {{tlsa ...}} placeholders (see expand_template).
 #
@@ -31,7 +34,7 @@
 #   MAILCHECK_LAB_NS   network namespace name   (default: mailcheck-lab)
 #   MAILCHECK_LAB_DIR  state directory          (default: <repo>/build/lab)
 # After start, $MAILCHECK_LAB_DIR/env holds LAB_NS, LAB_DIR, LAB_RESOLVER,
-# LAB_TRUST_ANCHOR, LAB_CA, LAB_PKI, LAB_SMTP_CONFIG, LAB_SPF_SERVER,
+# LAB_TRUST_ANCHOR, LAB_CA, LAB_PKI, LAB_SMTP_CONFIG, LAB_HTTPS_CONFIG, LAB_SPF_SERVER,
 # LAB_SPF_RESOLVER, LAB_SPF_ZONES (comma-separated) and LAB_BLACKHOLE_NS in
 # shell-sourceable form. See lab/README.md.
 
@@ -61,6 +64,10 @@ readonly BLACKHOLE_NS_NAME=ns.blackhole.nz.
 
 readonly SMTP_HOSTS_FILE="$SCRIPT_DIR/smtp-hosts.conf"
 readonly SMTP_READY_ADDR=127.25.1.1 # a "normal" listener: answers with a 220 banner
+readonly HTTPS_HOSTS_FILE="$SCRIPT_DIR/https-hosts.conf"
+readonly MTA_STS_DIR="$SCRIPT_DIR/mta-sts" # the policy files the HTTPS hosts serve
+readonly HTTPS_READY_ADDR=127.43.0.1       # a "normal" listener: GET of the policy -> 200
+readonly HTTPS_READY_HOST=mta-sts.sts-enforce.co.nz
 
 readonly READY_TIMEOUT=20  # seconds
 readonly PKI_MAX_AGE=86400 # seconds; older PKI is reissued (keeps "expires in 5 days" honest)
@@ -175,25 +182,38 @@ EOF
 }
 
 # ---------------------------------------------------------------------------
-# Lab PKI for the mail hosts ($LAB_DIR/pki): lab CA -> "MailCheck Lab Issuing
-# CA" (EC P-256) -> one leaf per lab/smtp-hosts.conf entry. Reused across
-# starts while the host table, the CA and PKI_VERSION are unchanged and it is
+# Lab PKI for the mail and web hosts ($LAB_DIR/pki): lab CA -> "MailCheck Lab
+# Issuing CA" (EC P-256) -> one leaf per lab/smtp-hosts.conf and
+# lab/https-hosts.conf entry. Reused across
+# starts while the host tables, the CA and PKI_VERSION are unchanged and it is
 # less than PKI_MAX_AGE old; otherwise reissued from scratch (in parallel).
 # Per certificate NAME: NAME.key, NAME.pem (leaf only), NAME.chain.pem (leaf +
-# issuing CA; just the certificate when self-signed) and NAME.tlsa (cached
-# association data: "SELECTOR MTYPE HEX" lines from lab/tlsa.sh --all).
+# issuing CA; just the certificate when self-signed) and, for the mail hosts'
+# certificates (the ones zone templates may publish TLSA records for),
+# NAME.tlsa (cached association data: "SELECTOR MTYPE HEX" lines from
+# lab/tlsa.sh --all).
 
 # host_table: the lab/smtp-hosts.conf lines without comments and blank lines.
 host_table() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$SMTP_HOSTS_FILE"; }
+# https_table: the same for lab/https-hosts.conf.
+https_table() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$HTTPS_HOSTS_FILE"; }
 
-# pki_leaves: "NAME PROFILE SAN" for every certificate to issue.
+# pki_leaves: "NAME PROFILE SAN KIND" for every certificate to issue (names are
+# unique); KIND is mail (smtp-hosts.conf, with TLSA data) or web (https-hosts.conf).
 pki_leaves() {
-    host_table | awk '
-        $1 == "host" && NF != 5 { print "bad host line: " $0 > "/dev/stderr"; exit 1 }
-        $1 == "cert" && NF != 4 { print "bad cert line: " $0 > "/dev/stderr"; exit 1 }
-        $1 != "host" && $1 != "cert" { print "bad line: " $0 > "/dev/stderr"; exit 1 }
-        $1 == "host" && $5 != "none" { print $2, $5, ($5 == "wrong-name" ? "other.example.net" : $2) }
-        $1 == "cert" { print $2, $4, ($4 == "wrong-name" ? "other.example.net" : $3) }'
+    local smtp https
+    smtp=$(host_table | awk '
+        $1 == "host" && NF != 5 { print "smtp-hosts.conf: bad host line: " $0 > "/dev/stderr"; exit 1 }
+        $1 == "cert" && NF != 4 { print "smtp-hosts.conf: bad cert line: " $0 > "/dev/stderr"; exit 1 }
+        $1 != "host" && $1 != "cert" { print "smtp-hosts.conf: bad line: " $0 > "/dev/stderr"; exit 1 }
+        $1 == "host" && $5 != "none" { print $2, $5, ($5 == "wrong-name" ? "other.example.net" : $2), "mail" }
+        $1 == "cert" { print $2, $4, ($4 == "wrong-name" ? "other.example.net" : $3), "mail" }') || return 1
+    https=$(https_table | awk '
+        NF != 4 && NF != 5 || $4 == "none" { print "https-hosts.conf: bad line: " $0 > "/dev/stderr"; exit 1 }
+        { print $1, $4, ($4 == "wrong-name" ? "other.example.net" : $1), "web" }') || return 1
+    printf '%s\n%s\n' "$smtp" "$https" | awk '
+        NF && seen[$1]++ { print "certificate name used twice: " $1 > "/dev/stderr"; exit 1 }
+        NF'
 }
 
 write_pki_config() {
@@ -262,9 +282,9 @@ pki_sign() {
         -in "$LAB_PKI_TMP/csr" -out "$PKI_DIR/$1.pem"
 }
 
-# pki_issue NAME PROFILE SAN: one leaf certificate (run as a background job).
+# pki_issue NAME PROFILE SAN KIND: one leaf certificate (run as a background job).
 pki_issue() {
-    local name=$1 profile=$2 san=$3 from=-1 to=90 alg=ec
+    local name=$1 profile=$2 san=$3 kind=$4 from=-1 to=90 alg=ec
     pki_workdir "$name" "$san"
     case $profile in
     ec | wrong-name) ;;
@@ -287,7 +307,9 @@ pki_issue() {
         pki_sign "$name" leaf_ext "$from" "$to" "$PKI_DIR/issuer.pem" "$PKI_DIR/issuer.key"
         cat "$PKI_DIR/$name.pem" "$PKI_DIR/issuer.pem" >"$PKI_DIR/$name.chain.pem"
     fi
-    "$SCRIPT_DIR/tlsa.sh" --all "$PKI_DIR/$name.pem" >"$PKI_DIR/$name.tlsa"
+    if [[ $kind == mail ]]; then
+        "$SCRIPT_DIR/tlsa.sh" --all "$PKI_DIR/$name.pem" >"$PKI_DIR/$name.tlsa"
+    fi
     rm -rf "$LAB_PKI_TMP"
 }
 
@@ -308,7 +330,7 @@ pki_issue_ca() {
 ensure_pki() {
     PKI_DIR="$LAB_DIR/pki"
     local manifest leaves
-    leaves=$(pki_leaves) || die "bad line in $SMTP_HOSTS_FILE"
+    leaves=$(pki_leaves) || die "bad line in $SMTP_HOSTS_FILE or $HTTPS_HOSTS_FILE"
     manifest=$(
         printf 'version %s\n' "$PKI_VERSION"
         sha256sum "$LAB_DIR/ca/ca.pem" | cut -d' ' -f1
@@ -326,10 +348,10 @@ ensure_pki() {
     (pki_issue_ca) 2>"$PKI_DIR/openssl-issuer.log" ||
         die "creating the issuing CA failed (see $PKI_DIR/openssl-issuer.log)"
 
-    local name profile san pid failed=0
+    local name profile san kind pid failed=0
     local -a pids=()
-    while read -r name profile san; do
-        pki_issue "$name" "$profile" "$san" 2>"$PKI_DIR/openssl-$name.log" &
+    while read -r name profile san kind; do
+        pki_issue "$name" "$profile" "$san" "$kind" 2>"$PKI_DIR/openssl-$name.log" &
         pids+=($!)
     done <<<"$leaves"
     for pid in "${pids[@]}"; do
@@ -337,12 +359,12 @@ ensure_pki() {
     done
     if ((failed)); then
         tail -n 5 "$PKI_DIR"/openssl-*.log >&2 || true
-        die "issuing the mail host certificates failed (logs in $PKI_DIR)"
+        die "issuing the host certificates failed (logs in $PKI_DIR)"
     fi
     rm -f "$PKI_DIR"/openssl-*.log
     chmod 644 "$PKI_DIR"/*.pem
     printf '%s\n' "$manifest" >"$PKI_DIR/manifest"
-    log "issued $(wc -l <<<"$leaves") mail host certificates into $PKI_DIR ($(elapsed_ms "$t0") ms)"
+    log "issued $(wc -l <<<"$leaves") host certificates into $PKI_DIR ($(elapsed_ms "$t0") ms)"
 }
 
 # ---------------------------------------------------------------------------
@@ -622,9 +644,8 @@ init_spf_zones() {
 
 # ---------------------------------------------------------------------------
 # Servers. One start_* function per server kind; each runs the server inside
-# the namespace, with config, pid and log files under $LAB_DIR/<name>/.
-# SMTP (:25) is start_smtp below; HTTPS on :443 per lab host is meant to be
-# added the same way, with certificates issued from $LAB_DIR/pki.)
+# the namespace, with config, pid and log files under $LAB_DIR/<name>/ (SMTP
+# and HTTPS: $LAB_DIR/{smtp,https}.{json,pid,log}, certificates from $LAB_DIR/pki).
 
 # start_nsd NAME ADDRESS ZONE...: serves $ZONES_DIR/<zone>.zone.signed, or
 # $NSD_ZONE_DIR/<zone>.zone when NSD_ZONE_DIR is set (the unsigned spf zones).
@@ -761,16 +782,75 @@ write_smtp_config() {
     } >"$SMTP_CONFIG"
 }
 
+# write_https_config: $LAB_DIR/https.json for lab/https_server.py, one listener
+# per address of every line in https-hosts.conf, serving the policy file from
+# lab/mta-sts/ named in column 5. Also sets HTTPS_IPV4 and HTTPS_IPV6.
+write_https_config() {
+    HTTPS_CONFIG="$LAB_DIR/https.json"
+    HTTPS_IPV4=() HTTPS_IPV6=()
+    local name addrs behaviour profile policy file addr sep=
+    {
+        printf '{\n  "handshake_timeout": 10,\n  "request_timeout": 10,\n  "max_lifetime": 300,\n'
+        printf '  "listeners": [\n'
+        while read -r name addrs behaviour profile policy; do
+            file=null
+            if [[ -n $policy ]]; then
+                [[ $policy != */* && -f $MTA_STS_DIR/$policy ]] ||
+                    die "$name: no policy file '$policy' in $MTA_STS_DIR"
+                file="\"$MTA_STS_DIR/$policy\""
+            elif [[ $behaviour != not-found ]]; then
+                die "$name: behaviour '$behaviour' needs a policy file (column 5 of $HTTPS_HOSTS_FILE)"
+            fi
+            for addr in ${addrs//,/ }; do
+                if [[ $addr == *:* ]]; then
+                    # Never anything outside the lab's documentation prefix.
+                    [[ $addr == 2001:db8:43:* ]] || die "$name: IPv6 address $addr not in 2001:db8:43::/64"
+                    HTTPS_IPV6+=("$addr")
+                else
+                    [[ $addr == 127.* ]] || die "$name: IPv4 address $addr not in 127.0.0.0/8"
+                    HTTPS_IPV4+=("$addr")
+                fi
+                printf '%s    {"address": "%s", "port": 443, "hostname": "%s", "behaviour": "%s",\n' \
+                    "$sep" "$addr" "$name" "$behaviour"
+                printf '     "chain": "%s", "key": "%s",\n' \
+                    "$PKI_DIR/$name.chain.pem" "$PKI_DIR/$name.key"
+                printf '     "policy": %s}' "$file"
+                sep=$',\n'
+            done
+        done < <(https_table)
+        printf '\n  ]\n}\n'
+    } >"$HTTPS_CONFIG"
+}
+
+# add_lab_addresses: the IPv6 addresses of the SMTP and HTTPS listeners on lo,
+# and the HTTPS hosts' IPv4 addresses too. The latter are local without that
+# (all of 127/8 is), but glibc's getaddrinfo with AI_ADDRCONFIG, which many
+# HTTP clients use (aiohttp, so postfix-mta-sts-resolver), returns no IPv4
+# address at all while 127.0.0.1 is the only IPv4 address configured.
+add_lab_addresses() {
+    {
+        if ((${#SMTP_IPV6[@]} + ${#HTTPS_IPV6[@]} > 0)); then
+            printf 'address add %s/128 dev lo nodad\n' "${SMTP_IPV6[@]}" "${HTTPS_IPV6[@]}"
+        fi
+        if ((${#HTTPS_IPV4[@]} > 0)); then
+            printf 'address add %s/32 dev lo\n' "${HTTPS_IPV4[@]}"
+        fi
+    } | in_ns ip -batch - || start_failed "adding the lab addresses to lo failed"
+}
+
 start_smtp() {
-    write_smtp_config
     rm -f "$LAB_DIR/smtp.pid" "$LAB_DIR/smtp.log"
-    if ((${#SMTP_IPV6[@]} > 0)); then
-        printf 'address add %s/128 dev lo nodad\n' "${SMTP_IPV6[@]}" | in_ns ip -6 -batch - ||
-            start_failed "adding the lab IPv6 addresses to lo failed"
-    fi
     # The server logs one line per connection (and any error) to stderr.
     in_ns setsid python3 "$SCRIPT_DIR/smtp_server.py" --config "$SMTP_CONFIG" \
         --pidfile "$LAB_DIR/smtp.pid" </dev/null >>"$LAB_DIR/smtp.log" 2>&1 &
+}
+
+start_https() {
+    rm -f "$LAB_DIR/https.pid" "$LAB_DIR/https.log"
+    # The server logs one line per request (and any error) to stderr.
+    in_ns setsid python3 "$SCRIPT_DIR/https_server.py" --config "$HTTPS_CONFIG" \
+        --pidfile "$LAB_DIR/https.pid" </dev/null >>"$LAB_DIR/https.log" 2>&1 &
+    HTTPS_JOB=$!
 }
 
 # ---------------------------------------------------------------------------
@@ -814,11 +894,25 @@ smtp_ready() {
         [[ $line == "220 "* ]] && printf "QUIT\r\n" >&3' _ "$SMTP_READY_ADDR" 2>/dev/null
 }
 
+# Every listener is bound (pid file) and the first normal host answers a GET of
+# its policy with 200. A server that exits early (bad config) fails the start.
+https_ready() {
+    if [[ ! -s $LAB_DIR/https.pid ]]; then
+        kill -0 "$HTTPS_JOB" 2>/dev/null || start_failed "the HTTPS server exited"
+        return 1
+    fi
+    local out
+    out=$(printf 'GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' \
+        "$HTTPS_READY_HOST" | in_ns timeout 2 openssl s_client -quiet -connect "$HTTPS_READY_ADDR:443" \
+        -servername "$HTTPS_READY_HOST" 2>/dev/null) || return 1
+    [[ $out == "HTTP/1.1 200 "* ]]
+}
+
 start_failed() {
     log "error: $*"
     local f
     for f in "$LAB_DIR"/nsd-*/nsd.log "$LAB_DIR"/unbound*/unbound.log "$LAB_DIR/blackhole/blackhole.log" \
-        "$LAB_DIR/smtp.log"; do
+        "$LAB_DIR/smtp.log" "$LAB_DIR/https.log"; do
         [[ -f $f ]] || continue
         printf '==> %s <==\n' "$f" >&2
         tail -n 20 "$f" >&2
@@ -843,6 +937,7 @@ write_env() {
         printf 'LAB_CA=%q\n' "$LAB_DIR/ca/ca.pem"
         printf 'LAB_PKI=%q\n' "$PKI_DIR"
         printf 'LAB_SMTP_CONFIG=%q\n' "$SMTP_CONFIG"
+        printf 'LAB_HTTPS_CONFIG=%q\n' "$HTTPS_CONFIG"
         printf 'LAB_SPF_SERVER=%q\n' "$SPF_ADDR"
         printf 'LAB_SPF_RESOLVER=%q\n' "$SPF_RESOLVER_ADDR"
         printf 'LAB_SPF_ZONES=%s\n' "$(IFS=, && echo "${SPF_ZONES[*]}")" # [a-z0-9-] and commas
@@ -860,12 +955,16 @@ cmd_start() {
 
     ensure_ca
     ensure_pki
+    write_smtp_config
+    write_https_config
     build_zones
     init_spf_zones
     create_namespace
     DEADLINE=$((SECONDS + READY_TIMEOUT))
 
+    add_lab_addresses
     start_smtp
+    start_https
     start_nsd root "$ROOT_ADDR" .
     start_nsd tld "$TLD_ADDR" nz co.nz
     start_nsd hosting "$HOSTING_ADDR" "${LEAF_ZONES[@]}"
@@ -882,6 +981,7 @@ cmd_start() {
     wait_for "a validated answer for good.co.nz MX" resolver_ready "$RESOLVER_ADDR"
     wait_for "a validated answer from the spf recursor" resolver_ready "$SPF_RESOLVER_ADDR"
     wait_for "the SMTP banner of $SMTP_READY_ADDR:25" smtp_ready
+    wait_for "a policy from $HTTPS_READY_HOST ($HTTPS_READY_ADDR:443)" https_ready
 
     write_env
     log "running in namespace $LAB_NS (ready after $(elapsed_ms "$t0") ms); env: $LAB_DIR/env"
@@ -899,6 +999,7 @@ lab_state() {
     DS_DIR="$LAB_DIR/ds"
     PKI_DIR="$LAB_DIR/pki"
     SMTP_CONFIG="$LAB_DIR/smtp.json"
+    HTTPS_CONFIG="$LAB_DIR/https.json"
     DEADLINE=$((SECONDS + READY_TIMEOUT))
     ON_TIMEOUT=die
 }

@@ -23,14 +23,14 @@ Behaviours: see BEHAVIOURS below and lab/README.md.
 import argparse
 import asyncio
 import json
-import os
-import signal
 import socket
 import ssl
 import struct
 import sys
 import time
 import warnings
+
+import labserver
 
 # TLS 1.0/1.1 are deprecated in the ssl module; tls10-only wants them anyway.
 warnings.filterwarnings("ignore", category=DeprecationWarning, module=__name__)
@@ -367,17 +367,7 @@ async def amain(args) -> int:
         config = json.load(f)
     server = LabSmtp(config)
     await server.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    loop.add_signal_handler(signal.SIGHUP, server.reload, args.config)
-    if args.pidfile:  # only now: whoever reads it may signal us at once
-        tmp = args.pidfile + ".tmp"
-        with open(tmp, "w", encoding="ascii") as f:
-            f.write(f"{os.getpid()}\n")
-        os.replace(tmp, args.pidfile)
-    await stop.wait()
+    await labserver.run_until_signalled(args.pidfile, lambda: server.reload(args.config))
     log("signal received, exiting")
     for srv in server.servers:
         srv.close()

@@ -12,8 +12,9 @@ PACKAGES=(
   # the hermetic lab: authoritative server, recursor, signing tools, namespaces
   nsd unbound ldnsutils knot-dnsutils dns-root-data iproute2 openssl procps
   # peers the tests cross-check against: Postfix's posttls-finger (DANE SMTP client),
-  # hash-slinger's tlsa and ldns-dane (TLSA record generation)
-  postfix hash-slinger
+  # hash-slinger's tlsa and ldns-dane (TLSA record generation), postfix-mta-sts-resolver's
+  # mta-sts-query and mta-sts-daemon (MTA-STS policy discovery and fetch for Postfix)
+  postfix hash-slinger postfix-mta-sts-resolver
   # the RFC 7208 SPF test suite (rfc7208-tests.yml.gz, shipped with pyspf) and pyspf itself,
   # which resolves through dnspython
   python3-spf python3-yaml python3-dnspython
