@@ -15,6 +15,7 @@
 #include "checks/dkim.hpp"
 #include "checks/dmarc.hpp"
 #include "checks/dnssec.hpp"
+#include "checks/mta_sts.hpp"
 #include "checks/mx.hpp"
 #include "checks/spf.hpp"
 #include "checks/starttls.hpp"
@@ -46,6 +47,7 @@ struct Collected {
   checks::DkimData dkim;
   checks::TlsRptData tls_rpt;
   checks::BimiData bimi;
+  checks::MtaStsData mta_sts;
 };
 
 struct MailPath {
@@ -74,14 +76,20 @@ asio::awaitable<MailPath> mail_path(dns::Resolver& resolver, const AuditOptions&
 asio::awaitable<Collected> collect(dns::Resolver& resolver, const AuditOptions& options,
                                    std::chrono::steady_clock::time_point start) {
   // Independent work runs at once: the mail path, the zone's DNSSEC parameters, the policies.
-  auto [path, zone, spf, dmarc, dkim, tls_rpt, bimi] =
+  // The policy fetch gets the same per-step deadlines as the SMTP probes.
+  checks::MtaStsOptions mta_sts_options;
+  mta_sts_options.deadline = start + options.timeout;
+  mta_sts_options.timeouts = {options.smtp_timeouts.connect, options.smtp_timeouts.tls_handshake,
+                              options.smtp_timeouts.command};
+  auto [path, zone, spf, dmarc, dkim, tls_rpt, bimi, mta_sts] =
       co_await (mail_path(resolver, options, start) &&
                 checks::collect_zone(resolver, options.domain, start) &&
                 checks::collect_spf(resolver, options.domain, start) &&
                 checks::collect_dmarc(resolver, options.domain, start) &&
                 checks::collect_dkim(resolver, options.domain, options.dkim_selectors, start) &&
                 checks::collect_tls_rpt(resolver, options.domain, start) &&
-                checks::collect_bimi(resolver, options.domain, start));
+                checks::collect_bimi(resolver, options.domain, start) &&
+                checks::collect_mta_sts(resolver, options.domain, mta_sts_options, start));
   Collected c;
   c.mx = std::move(path.mx);
   c.zone = std::move(zone);
@@ -92,6 +100,7 @@ asio::awaitable<Collected> collect(dns::Resolver& resolver, const AuditOptions& 
   c.dkim = std::move(dkim);
   c.tls_rpt = std::move(tls_rpt);
   c.bimi = std::move(bimi);
+  c.mta_sts = std::move(mta_sts);
   co_return c;
 }
 
@@ -173,7 +182,12 @@ Result<Report> run_audit(const AuditOptions& options) {
                     return h.tlsa.state == checks::TlsaState::kUsable ||
                            h.tlsa.state == checks::TlsaState::kAllUnusable;
                   });
-  report.areas.push_back(checks::evaluate_tls_rpt(collected->tls_rpt, dane_in_use));
+  const std::time_t now = options.now ? options.now : std::time(nullptr);
+  report.areas.push_back(checks::evaluate_mta_sts(collected->mta_sts, collected->mx,
+                                                  collected->transport, options.ca_file, now));
+  const bool sts_in_use =
+      report.areas.back().status != Status::kNone && report.areas.back().status != Status::kError;
+  report.areas.push_back(checks::evaluate_tls_rpt(collected->tls_rpt, dane_in_use || sts_in_use));
   const auto dmarc_policy = checks::effective_policy(collected->dmarc);
   report.areas.push_back(
       checks::evaluate_spf(collected->spf, collected->mx_spf, collected->mx, dmarc_policy));

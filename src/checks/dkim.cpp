@@ -76,11 +76,6 @@ AreaReport evaluate_dkim(const DkimData& data) {
   r.area = Area::kDkim;
   r.elapsed_ms = data.elapsed_ms;
   const std::string& d = data.domain;
-  auto add = [&](std::string_view id, std::string subject, std::string summary,
-                 std::vector<std::string> evidence = {}, std::string fix = {}) {
-    r.findings.push_back(make_finding(id, std::move(subject), std::move(summary),
-                                      std::move(evidence), std::move(fix)));
-  };
   nlohmann::json keys = nlohmann::json::array();
   std::vector<std::string> tried, failed_lookups;
   int usable = 0, revoked = 0, rsa_usable = 0;
@@ -104,14 +99,15 @@ AreaReport evaluate_dkim(const DkimData& data) {
     if (parsed.empty()) {
       if (data.selectors_given && !texts.empty()) {
         failed = true;
-        add("dkim.malformed", s.name, "the TXT record at the selector is not a DKIM key", texts,
-            "Publish the key record the signer documents (v=DKIM1; k=...; p=...).");
+        add_finding(r, "dkim.malformed", s.name, "the TXT record at the selector is not a DKIM key",
+                    texts, "Publish the key record the signer documents (v=DKIM1; k=...; p=...).");
       }
       continue;
     }
     if (parsed.size() > 1) {
       warned = true;
-      add("dkim.multiple_records", s.name,
+      add_finding(
+          r, "dkim.multiple_records", s.name,
           fmt::format("{} key records at one selector: verifiers may pick any", parsed.size()),
           texts, "Keep exactly one record per selector; use a new selector for a new key.");
     }
@@ -129,16 +125,17 @@ AreaReport evaluate_dkim(const DkimData& data) {
         failed = true;
         std::vector<std::string> ev{text};
         for (const auto& e : p.errors) ev.push_back(e);
-        add("dkim.malformed", s.name,
-            fmt::format("selector {}: the key record is unusable: {}", s.selector,
-                        p.errors.front()),
-            ev, new_key_howto(d));
+        add_finding(r, "dkim.malformed", s.name,
+                    fmt::format("selector {}: the key record is unusable: {}", s.selector,
+                                p.errors.front()),
+                    ev, new_key_howto(d));
         continue;
       }
       if (k.revoked) {
         ++revoked;
-        add("dkim.key_revoked", s.name,
-            fmt::format("selector {} has an empty p=: the key is revoked", s.selector), {text});
+        add_finding(r, "dkim.key_revoked", s.name,
+                    fmt::format("selector {} has an empty p=: the key is revoked", s.selector),
+                    {text});
         r.facts.push_back({s.selector, "revoked (empty p=)"});
         continue;
       }
@@ -149,7 +146,8 @@ AreaReport evaluate_dkim(const DkimData& data) {
                : fmt::format("Ed25519{}", k.testing() ? ", testing" : "")});
       if (!k.sha256_allowed()) {
         failed = true;
-        add("dkim.sha1_only", s.name,
+        add_finding(
+            r, "dkim.sha1_only", s.name,
             fmt::format("selector {} allows only h={}: verifiers must not accept SHA-1 (RFC 8301)",
                         s.selector, fmt::join(k.hashes, ":")),
             {text}, "Remove h= (or set h=sha256) and sign with rsa-sha256.");
@@ -157,16 +155,17 @@ AreaReport evaluate_dkim(const DkimData& data) {
       }
       if (!k.for_email()) {
         failed = true;
-        add("dkim.not_for_email", s.name,
-            fmt::format("selector {} is limited to s={}, not email", s.selector,
-                        fmt::join(k.services, ":")),
-            {text}, "Remove s= (default *) or include email.");
+        add_finding(r, "dkim.not_for_email", s.name,
+                    fmt::format("selector {} is limited to s={}, not email", s.selector,
+                                fmt::join(k.services, ":")),
+                    {text}, "Remove s= (default *) or include email.");
         continue;
       }
       if (k.type == KeyType::kRsa) {
         if (k.bits < 1024) {
           failed = true;
-          add("dkim.rsa_too_short", s.name,
+          add_finding(
+              r, "dkim.rsa_too_short", s.name,
               fmt::format("selector {}: RSA {} bits; verifiers must reject keys under 1024 bits",
                           s.selector, k.bits),
               {text}, new_key_howto(d));
@@ -174,19 +173,20 @@ AreaReport evaluate_dkim(const DkimData& data) {
         }
         if (k.bits < 2048) {
           warned = true;
-          add("dkim.rsa_weak", s.name,
-              fmt::format("selector {}: RSA {} bits; 2048 is the recommended minimum", s.selector,
-                          k.bits),
-              {text}, new_key_howto(d));
+          add_finding(r, "dkim.rsa_weak", s.name,
+                      fmt::format("selector {}: RSA {} bits; 2048 is the recommended minimum",
+                                  s.selector, k.bits),
+                      {text}, new_key_howto(d));
         } else if (k.bits > 4096) {
           warned = true;
-          add("dkim.rsa_huge", s.name,
-              fmt::format("selector {}: RSA {} bits; verifiers need only handle up to 4096",
-                          s.selector, k.bits),
-              {text}, new_key_howto(d));
+          add_finding(r, "dkim.rsa_huge", s.name,
+                      fmt::format("selector {}: RSA {} bits; verifiers need only handle up to 4096",
+                                  s.selector, k.bits),
+                      {text}, new_key_howto(d));
         }
         if (k.format == "RSAPublicKey") {
-          add("dkim.rsapublickey_format", s.name,
+          add_finding(
+              r, "dkim.rsapublickey_format", s.name,
               fmt::format("selector {}: p= is a bare RSAPublicKey, not SubjectPublicKeyInfo",
                           s.selector),
               {text},
@@ -197,7 +197,8 @@ AreaReport evaluate_dkim(const DkimData& data) {
       }
       if (k.testing()) {
         warned = true;
-        add("dkim.testing", s.name,
+        add_finding(
+            r, "dkim.testing", s.name,
             fmt::format("selector {} has t=y: verifiers treat its signatures like unsigned mail",
                         s.selector),
             {text}, "Remove t=y once signing works.");
@@ -207,13 +208,14 @@ AreaReport evaluate_dkim(const DkimData& data) {
   }
   if (!failed_lookups.empty()) {
     warned = true;
-    add("dkim.lookup_failed", d, fmt::format("{} selector lookup(s) failed", failed_lookups.size()),
-        failed_lookups, "Make the name servers answer TXT queries under _domainkey.");
+    add_finding(r, "dkim.lookup_failed", d,
+                fmt::format("{} selector lookup(s) failed", failed_lookups.size()), failed_lookups,
+                "Make the name servers answer TXT queries under _domainkey.");
   }
   if (usable > 0 && rsa_usable == 0) {
-    add("dkim.ed25519_only", d,
-        "only Ed25519 keys: verifiers without RFC 8463 support see unsigned mail", {},
-        "Sign with an RSA-2048 key under a second selector as well.");
+    add_finding(r, "dkim.ed25519_only", d,
+                "only Ed25519 keys: verifiers without RFC 8463 support see unsigned mail", {},
+                "Sign with an RSA-2048 key under a second selector as well.");
   }
   nlohmann::json details{{"domain", d},
                          {"selectors_given", data.selectors_given},
@@ -233,7 +235,8 @@ AreaReport evaluate_dkim(const DkimData& data) {
                     : fmt::format("no DKIM key among {} {} selector(s)", data.selectors.size(),
                                   data.selectors_given ? "given" : "common");
     if (revoked == 0) {
-      add("dkim.none_found", d,
+      add_finding(
+          r, "dkim.none_found", d,
           fmt::format("no DKIM key at the {} selector(s) tried: {}",
                       data.selectors_given ? "given" : "common", tried_text),
           {},

@@ -163,11 +163,6 @@ AreaReport evaluate_dmarc(const DmarcData& data) {
                          {"organizational_domain", data.org_domain},
                          {"psl", data.psl_source},
                          {"inherited", data.inherited()}};
-  auto add = [&](std::string_view id, std::string subject, std::string summary,
-                 std::vector<std::string> evidence = {}, std::string fix = {}) {
-    r.findings.push_back(make_finding(id, std::move(subject), std::move(summary),
-                                      std::move(evidence), std::move(fix)));
-  };
   auto done = [&](Status s, std::string summary) {
     r.status = s;
     r.summary = std::move(summary);
@@ -178,8 +173,9 @@ AreaReport evaluate_dmarc(const DmarcData& data) {
 
   for (const Answer* a : {&data.own, data.org ? &*data.org : nullptr}) {
     if (a && !a->is_answer()) {
-      add("dmarc.lookup_failed", a->qname, fmt::format("the DMARC lookup of {} failed", a->qname),
-          a->evidence_lines(),
+      add_finding(
+          r, "dmarc.lookup_failed", a->qname,
+          fmt::format("the DMARC lookup of {} failed", a->qname), a->evidence_lines(),
           "Make the name servers answer TXT queries for the _dmarc name (and DNSSEC validate).");
       return done(Status::kError, "the DMARC lookup failed");
     }
@@ -198,28 +194,30 @@ AreaReport evaluate_dmarc(const DmarcData& data) {
       if (l.find("dmarc1") != std::string::npos) near.push_back(s);
     }
     if (!near.empty()) {
-      add("dmarc.invalid_record", d,
+      add_finding(
+          r, "dmarc.invalid_record", d,
           "the TXT record at _dmarc does not start with v=DMARC1, so receivers ignore it", near,
           "Publish it with v=DMARC1 (upper case) as the first tag, p right after it, e.g.\n" +
               txt_record(owner, starter));
       return done(Status::kFail, "the DMARC record is not recognised");
     }
-    add("dmarc.none", d,
-        data.org ? fmt::format("neither {} nor its organizational domain {} publishes DMARC", d,
-                               data.org_domain)
-                 : fmt::format("{} publishes no DMARC policy", d),
-        {},
-        "Start monitoring (a mailbox you read receives the aggregate reports):\n" +
-            txt_record(owner, starter) +
-            "\nthen move to p=quarantine and p=reject once the reports show only your own "
-            "services sending as the domain.");
+    add_finding(r, "dmarc.none", d,
+                data.org
+                    ? fmt::format("neither {} nor its organizational domain {} publishes DMARC", d,
+                                  data.org_domain)
+                    : fmt::format("{} publishes no DMARC policy", d),
+                {},
+                "Start monitoring (a mailbox you read receives the aggregate reports):\n" +
+                    txt_record(owner, starter) +
+                    "\nthen move to p=quarantine and p=reject once the reports show only your own "
+                    "services sending as the domain.");
     return done(Status::kNone, "no DMARC policy");
   }
   const std::string policy_owner = "_dmarc." + data.policy_domain();
   if (records.size() > 1) {
-    add("dmarc.multiple_records", data.policy_domain(),
-        fmt::format("{} DMARC records: receivers apply none of them", records.size()), records,
-        "Keep exactly one record at " + policy_owner + ".");
+    add_finding(r, "dmarc.multiple_records", data.policy_domain(),
+                fmt::format("{} DMARC records: receivers apply none of them", records.size()),
+                records, "Keep exactly one record at " + policy_owner + ".");
     return done(Status::kFail, "several DMARC records");
   }
   const std::string& text = records.front();
@@ -229,10 +227,10 @@ AreaReport evaluate_dmarc(const DmarcData& data) {
   const auto& rec = parsed.record;
   bool failed = false, warned = false;
   if (data.inherited()) {
-    add("dmarc.inherited", d,
-        fmt::format("no record at {}; the organizational domain's record at {} applies{}", owner,
-                    policy_owner, rec.sp ? " (its sp= policy)" : ""),
-        {text});
+    add_finding(r, "dmarc.inherited", d,
+                fmt::format("no record at {}; the organizational domain's record at {} applies{}",
+                            owner, policy_owner, rec.sp ? " (its sp= policy)" : ""),
+                {text});
   }
   if (!parsed.ok()) {
     failed = true;
@@ -241,21 +239,21 @@ AreaReport evaluate_dmarc(const DmarcData& data) {
       ev.push_back(fmt::format("offset {}: {}", e.pos, e.message));
     const bool rua_ok =
         std::any_of(rec.rua.begin(), rec.rua.end(), [](auto& u) { return u.valid; });
-    add("dmarc.syntax_error", data.policy_domain(),
-        rua_ok ? "the policy is invalid: receivers act as if p=none"
-               : "the policy is invalid and has no valid rua: receivers apply no DMARC",
-        ev, "Correct it, e.g.\n" + txt_record(policy_owner, clean_record(text)));
+    add_finding(r, "dmarc.syntax_error", data.policy_domain(),
+                rua_ok ? "the policy is invalid: receivers act as if p=none"
+                       : "the policy is invalid and has no valid rua: receivers apply no DMARC",
+                ev, "Correct it, e.g.\n" + txt_record(policy_owner, clean_record(text)));
   }
   for (const auto& w : parsed.warnings) {
     warned = true;
-    add("dmarc.tag_invalid", data.policy_domain(), w.message, {text},
-        fmt::format("Correct or remove the {} tag; its default applies meanwhile.", w.tag));
+    add_finding(r, "dmarc.tag_invalid", data.policy_domain(), w.message, {text},
+                fmt::format("Correct or remove the {} tag; its default applies meanwhile.", w.tag));
   }
   if (rec.p && !rec.p_second) {
-    add("dmarc.p_not_second", data.policy_domain(),
-        "p is not the tag right after v=DMARC1, which RFC 7489 requires", {text},
-        txt_record(policy_owner, with_tag(with_tag(text, "p", ""), "p",
-                                          std::string(policy::dmarc::to_string(*rec.p)))));
+    add_finding(r, "dmarc.p_not_second", data.policy_domain(),
+                "p is not the tag right after v=DMARC1, which RFC 7489 requires", {text},
+                txt_record(policy_owner, with_tag(with_tag(text, "p", ""), "p",
+                                                  std::string(policy::dmarc::to_string(*rec.p)))));
   }
 
   const auto eff = effective_policy(data);
@@ -272,19 +270,22 @@ AreaReport evaluate_dmarc(const DmarcData& data) {
     }
     if (*eff == Policy::kNone) {
       warned = true;
-      add("dmarc.policy_none", d,
+      add_finding(
+          r, "dmarc.policy_none", d,
           "p=none: receivers only report; forged mail from the domain is delivered", {text},
           "When the aggregate reports show that all your own mail passes SPF or DKIM aligned, "
           "publish:\n" +
               txt_record(policy_owner, with_tag(text, policy_tag, "quarantine")));
     } else if (*eff == Policy::kQuarantine) {
-      add("dmarc.policy_quarantine", d, "p=quarantine: failing mail goes to spam", {text},
-          "The last step, once the reports stay clean:\n" +
-              txt_record(policy_owner, with_tag(text, policy_tag, "reject")));
+      add_finding(r, "dmarc.policy_quarantine", d, "p=quarantine: failing mail goes to spam",
+                  {text},
+                  "The last step, once the reports stay clean:\n" +
+                      txt_record(policy_owner, with_tag(text, policy_tag, "reject")));
     }
     if (rec.pct < 100) {
       warned = true;
-      add("dmarc.pct_partial", d,
+      add_finding(
+          r, "dmarc.pct_partial", d,
           fmt::format("pct={}: the policy applies to only {}% of failing mail", rec.pct, rec.pct),
           {text},
           "Remove pct (100 is the default):\n" +
@@ -292,15 +293,15 @@ AreaReport evaluate_dmarc(const DmarcData& data) {
     }
     if (rec.testing) {
       warned = true;
-      add("dmarc.testing_mode", d, "t=y: receivers apply one step less than the policy", {text},
-          txt_record(policy_owner, with_tag(text, "t", "")));
+      add_finding(r, "dmarc.testing_mode", d, "t=y: receivers apply one step less than the policy",
+                  {text}, txt_record(policy_owner, with_tag(text, "t", "")));
     }
     if (!data.inherited() && rec.p && rec.sp && strength(*rec.sp) < strength(*rec.p)) {
       warned = true;
-      add("dmarc.subdomain_policy_weaker", d,
-          fmt::format("sp={} is weaker than p={}: forged mail from subdomains gets through",
-                      policy::dmarc::to_string(*rec.sp), policy::dmarc::to_string(*rec.p)),
-          {text}, txt_record(policy_owner, with_tag(text, "sp", "")));
+      add_finding(r, "dmarc.subdomain_policy_weaker", d,
+                  fmt::format("sp={} is weaker than p={}: forged mail from subdomains gets through",
+                              policy::dmarc::to_string(*rec.sp), policy::dmarc::to_string(*rec.p)),
+                  {text}, txt_record(policy_owner, with_tag(text, "sp", "")));
     }
   }
   r.facts.push_back({"alignment", describe_alignment(rec.adkim, "DKIM") + "; " +
@@ -321,22 +322,24 @@ AreaReport evaluate_dmarc(const DmarcData& data) {
     r.facts.push_back({"aggregate reports to", joined_rua});
   }
   if (rec.rua.empty()) {
-    add("dmarc.no_rua", d, "no rua: nobody receives the aggregate reports", {text},
-        txt_record(
-            policy_owner,
-            with_tag(text, "rua", fmt::format("mailto:dmarc-reports@{}", data.policy_domain()))));
+    add_finding(r, "dmarc.no_rua", d, "no rua: nobody receives the aggregate reports", {text},
+                txt_record(policy_owner,
+                           with_tag(text, "rua",
+                                    fmt::format("mailto:dmarc-reports@{}", data.policy_domain()))));
   }
   for (const auto* list : {&rec.rua, &rec.ruf}) {
     for (const auto& u : *list) {
       if (u.valid && u.scheme != "mailto") {
-        add("dmarc.uri_scheme", d,
+        add_finding(
+            r, "dmarc.uri_scheme", d,
             fmt::format("'{}': receivers are only required to send reports by mailto", u.uri),
             {text});
       }
     }
   }
   if (!rec.ruf.empty()) {
-    add("dmarc.ruf_requested", d,
+    add_finding(
+        r, "dmarc.ruf_requested", d,
         "ruf asks for failure reports: few receivers send them, and they carry message content",
         {text});
   }
@@ -347,13 +350,14 @@ AreaReport evaluate_dmarc(const DmarcData& data) {
                      {"name", dest.name},
                      {"authorized", dest.txt.is_answer() ? nlohmann::json(ok) : nullptr}});
     if (!dest.txt.is_answer()) {
-      add("dmarc.external_check_failed", dest.host,
-          fmt::format("whether {} accepts reports for the domain could not be checked ({})",
-                      dest.host, dest.txt.describe()),
-          dest.txt.evidence_lines());
+      add_finding(r, "dmarc.external_check_failed", dest.host,
+                  fmt::format("whether {} accepts reports for the domain could not be checked ({})",
+                              dest.host, dest.txt.describe()),
+                  dest.txt.evidence_lines());
     } else if (!ok) {
       warned = true;
-      add("dmarc.external_unauthorized", dest.host,
+      add_finding(
+          r, "dmarc.external_unauthorized", dest.host,
           fmt::format("reports to {} are not authorised by {}, so receivers will not send them",
                       dest.uri, dest.host),
           dest.txt.evidence_lines(),

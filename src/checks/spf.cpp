@@ -460,15 +460,12 @@ AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>&
   details["domain"] = d;
   details["records"] = root.records;
   details["type99_published"] = data.spf_type.has_data();
-  auto add = [&](std::string_view id, std::string subject, std::string summary,
-                 std::vector<std::string> evidence = {}, std::string fix = {}) {
-    r.findings.push_back(make_finding(id, std::move(subject), std::move(summary),
-                                      std::move(evidence), std::move(fix)));
-  };
   bool failed = false, warned = false;
 
   if (data.spf_type.has_data()) {
-    add("spf.type99_record", d, "the domain still publishes the obsolete SPF (type 99) record type",
+    add_finding(
+        r, "spf.type99_record", d,
+        "the domain still publishes the obsolete SPF (type 99) record type",
         data.spf_type.evidence_lines(),
         "Remove the type-99 SPF record; receivers read only the TXT record (RFC 7208 §14.1).");
   }
@@ -476,7 +473,8 @@ AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>&
   if (!root.txt.is_answer()) {
     r.status = Status::kError;
     r.summary = "the SPF (TXT) lookup failed";
-    add("spf.lookup_failed", d, describe_lookup_failure(root), root.txt.evidence_lines(),
+    add_finding(
+        r, "spf.lookup_failed", d, describe_lookup_failure(root), root.txt.evidence_lines(),
         "Make the domain's name servers answer TXT queries (and its DNSSEC validate); until then "
         "receivers get temperror and may defer mail.");
     r.details = details;
@@ -495,8 +493,8 @@ AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>&
                       "\nif only the domain's MX hosts send its mail; add include: or ip4:/ip6: "
                       "terms for every other service that sends as the domain (and use ~all "
                       "until you are sure the list is complete).";
-    add("spf.none", d, "the domain publishes no SPF record, so anyone may send as it",
-        root.txt.evidence_lines(), "Publish:\n" + fix);
+    add_finding(r, "spf.none", d, "the domain publishes no SPF record, so anyone may send as it",
+                root.txt.evidence_lines(), "Publish:\n" + fix);
     r.details = details;
     return r;
   }
@@ -526,13 +524,14 @@ AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>&
         if (seen.insert(dir.text).second) merged += " " + dir.text;
       }
     }
-    add("spf.multiple_records", d,
-        fmt::format("{} SPF records: receivers return permerror and ignore SPF",
-                    root.records.size()),
-        ev,
-        redirect ? std::string("Merge them into one record by hand (one uses redirect=, which "
-                               "cannot simply be combined).")
-                 : "Replace them with one record, e.g.\n" + txt_record(d, merged + " " + all));
+    add_finding(r, "spf.multiple_records", d,
+                fmt::format("{} SPF records: receivers return permerror and ignore SPF",
+                            root.records.size()),
+                ev,
+                redirect
+                    ? std::string("Merge them into one record by hand (one uses redirect=, which "
+                                  "cannot simply be combined).")
+                    : "Replace them with one record, e.g.\n" + txt_record(d, merged + " " + all));
   } else if (!root.parsed->ok()) {
     failed = true;
     std::vector<std::string> ev{root.records.front()};
@@ -553,10 +552,10 @@ AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>&
           " The strings are joined without spaces (RFC 7208 §3.3): start each string after the "
           "first with a space, or split inside a term.";
     }
-    add("spf.syntax_error", d,
-        fmt::format("the SPF record has {} syntax error(s): receivers return permerror",
-                    root.parsed->errors.size()),
-        ev, fix);
+    add_finding(r, "spf.syntax_error", d,
+                fmt::format("the SPF record has {} syntax error(s): receivers return permerror",
+                            root.parsed->errors.size()),
+                ev, fix);
   }
 
   // The include/redirect tree: broken targets, loops, cost, void lookups, ptr.
@@ -582,14 +581,16 @@ AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>&
     if (n.parent >= 0) {
       if (n.loop) {
         failed = true;
-        add("spf.include_loop", n.domain,
+        add_finding(
+            r, "spf.include_loop", n.domain,
             fmt::format("{} leads back to {}: evaluation can never finish", n.via, n.domain), {},
             "Remove the include or redirect that points back up the chain.");
         continue;
       }
       if (!n.txt.is_answer()) {
         warned = true;
-        add("spf.include_lookup_failed", n.domain,
+        add_finding(
+            r, "spf.include_lookup_failed", n.domain,
             fmt::format("the record of {} ({}) could not be fetched: receivers get temperror",
                         n.domain, n.via),
             n.txt.evidence_lines());
@@ -597,7 +598,8 @@ AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>&
       }
       if (n.records.empty()) {
         failed = true;
-        add("spf.include_no_spf", n.domain,
+        add_finding(
+            r, "spf.include_no_spf", n.domain,
             fmt::format("{} points at {}, which publishes no SPF record: permerror", n.via,
                         n.domain),
             n.txt.evidence_lines(),
@@ -608,7 +610,8 @@ AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>&
       }
       if (n.records.size() > 1 || !n.parsed->ok()) {
         failed = true;
-        add("spf.include_broken", n.domain,
+        add_finding(
+            r, "spf.include_broken", n.domain,
             fmt::format("{} leads to a broken SPF record at {}: permerror", n.via, n.domain),
             n.records,
             fmt::format("Ask the operator of {} to fix it, or remove '{}'.", n.domain, n.via));
@@ -623,20 +626,21 @@ AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>&
       }
       if (l.mechanism == Mechanism::kMx && l.mx_names > 10) {
         failed = true;
-        add("spf.mx_too_many_names", subject,
-            fmt::format("'{}' has {} MX hosts; SPF allows 10 per mx term: permerror", l.term,
-                        l.mx_names),
-            {}, "List the sending servers with ip4:/ip6: terms instead of mx.");
+        add_finding(r, "spf.mx_too_many_names", subject,
+                    fmt::format("'{}' has {} MX hosts; SPF allows 10 per mx term: permerror",
+                                l.term, l.mx_names),
+                    {}, "List the sending servers with ip4:/ip6: terms instead of mx.");
       }
     }
     if (n.parsed && n.parsed->ok()) {
       for (const auto& dir : n.parsed->record.directives) {
         if (dir.mechanism == Mechanism::kPtr) {
           warned = true;
-          add("spf.ptr_mechanism", subject,
-              fmt::format("'{}' in {}'s record: ptr is slow, unreliable and deprecated", dir.text,
-                          n.domain),
-              {}, "Replace ptr with ip4:/ip6: terms for the sending servers (RFC 7208 §5.5).");
+          add_finding(r, "spf.ptr_mechanism", subject,
+                      fmt::format("'{}' in {}'s record: ptr is slow, unreliable and deprecated",
+                                  dir.text, n.domain),
+                      {},
+                      "Replace ptr with ip4:/ip6: terms for the sending servers (RFC 7208 §5.5).");
         }
       }
     }
@@ -680,7 +684,8 @@ AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>&
               flat->lookups, txt_record(d, text));
         }
       }
-      add("spf.too_many_lookups", d,
+      add_finding(
+          r, "spf.too_many_lookups", d,
           fmt::format("{} DNS-querying terms; receivers stop at 10 with permerror, so mail that "
                       "reaches the end of the record fails SPF",
                       worst),
@@ -689,15 +694,17 @@ AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>&
   }
   if (void_count > 2) {
     failed = true;
-    add("spf.too_many_void_lookups", d,
+    add_finding(
+        r, "spf.too_many_void_lookups", d,
         fmt::format("{} terms look up names that do not exist; receivers stop at the third with "
                     "permerror",
                     void_count),
         void_terms, "Remove the terms that name non-existent hosts.");
   } else if (void_count > 0) {
     warned = true;
-    add("spf.void_lookup", d, fmt::format("{} term(s) look up names that do not exist", void_count),
-        void_terms,
+    add_finding(
+        r, "spf.void_lookup", d,
+        fmt::format("{} term(s) look up names that do not exist", void_count), void_terms,
         "Remove them: each costs a lookup, and a third such term makes the record a permerror.");
   }
 
@@ -717,30 +724,32 @@ AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>&
     if (const auto open = passes_everyone(data, 0)) {
       failed = true;
       const bool own_all = all && all->qualifier == Qualifier::kPass && *open == all->text;
-      add("spf.pass_all", d,
+      add_finding(
+          r, "spf.pass_all", d,
           fmt::format("'{}' authorises every host on the Internet to send as {}", *open, d), {base},
           own_all
               ? "End the record with -all (or ~all while you check the list):\n" + with_all("-all")
               : fmt::format("Remove '{}' and list the real senders instead.", *open));
     } else if (all && all->qualifier == Qualifier::kNeutral) {
       warned = true;
-      add("spf.neutral_all", d, "'?all' says nothing about hosts not listed", {base},
-          "End the record with ~all or -all:\n" + with_all("~all"));
+      add_finding(r, "spf.neutral_all", d, "'?all' says nothing about hosts not listed", {base},
+                  "End the record with ~all or -all:\n" + with_all("~all"));
     } else if (!all && !rec.redirect) {
       warned = true;
-      add("spf.no_all", d, "the record has no 'all' term: unlisted hosts get neutral", {base},
-          "End the record with ~all or -all:\n" + with_all("~all"));
+      add_finding(r, "spf.no_all", d, "the record has no 'all' term: unlisted hosts get neutral",
+                  {base}, "End the record with ~all or -all:\n" + with_all("~all"));
     } else if (all && all->qualifier == Qualifier::kSoftFail) {
       // With an enforcing DMARC policy the receiver's decision comes from DMARC, so ~all loses
       // nothing; without one, -all is the only way to have unlisted hosts rejected.
       const bool enforcing = dmarc_policy && *dmarc_policy != policy::dmarc::Policy::kNone;
       if (enforcing) {
-        add("spf.softfail_all", d,
-            fmt::format("'~all' with DMARC p={}: fine, DMARC decides for failing mail",
-                        policy::dmarc::to_string(*dmarc_policy)),
-            {base});
+        add_finding(r, "spf.softfail_all", d,
+                    fmt::format("'~all' with DMARC p={}: fine, DMARC decides for failing mail",
+                                policy::dmarc::to_string(*dmarc_policy)),
+                    {base});
       } else {
-        add("spf.softfail_all", d,
+        add_finding(
+            r, "spf.softfail_all", d,
             "'~all' without an enforcing DMARC policy: unlisted hosts are only marked", {base},
             "Publish DMARC with p=quarantine or p=reject (see the dmarc check), or end the record "
             "with -all once every sending service is listed:\n" +
@@ -748,18 +757,20 @@ AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>&
       }
     }
     if (all && rec.redirect) {
-      add("spf.redirect_ignored", d,
-          fmt::format("'{}' is never used because the record has '{}'", rec.redirect->text,
-                      all->text),
-          {base});
+      add_finding(r, "spf.redirect_ignored", d,
+                  fmt::format("'{}' is never used because the record has '{}'", rec.redirect->text,
+                              all->text),
+                  {base});
     }
     if (all && &rec.directives.back() != all) {
-      add("spf.terms_after_all", d, fmt::format("terms after '{}' are never evaluated", all->text),
-          {base}, "Move them before the all term or remove them.");
+      add_finding(r, "spf.terms_after_all", d,
+                  fmt::format("terms after '{}' are never evaluated", all->text), {base},
+                  "Move them before the all term or remove them.");
     }
     if (root.txt_octets > kMaxTxtAnswer) {
       warned = true;
-      add("spf.record_too_long", d,
+      add_finding(
+          r, "spf.record_too_long", d,
           fmt::format("{} octets of TXT data at {}; answers over 512 octets may need TCP and are "
                       "dropped by some receivers",
                       root.txt_octets, d),
@@ -780,7 +791,8 @@ AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>&
   }
   details["mx_authorisation"] = auth;
   if (!not_authorised.empty() && root.records.size() == 1 && root.parsed->ok()) {
-    add("spf.mx_not_authorised", d,
+    add_finding(
+        r, "spf.mx_not_authorised", d,
         fmt::format("{} of {} MX address(es) would not pass SPF if they sent as {}",
                     not_authorised.size(), mx_auth.size(), d),
         not_authorised,

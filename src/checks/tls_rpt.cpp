@@ -21,7 +21,7 @@ boost::asio::awaitable<TlsRptData> collect_tls_rpt(
   co_return d;
 }
 
-AreaReport evaluate_tls_rpt(const TlsRptData& data, bool dane_in_use) {
+AreaReport evaluate_tls_rpt(const TlsRptData& data, bool enforced_tls) {
   AreaReport r;
   r.area = Area::kTlsRpt;
   r.elapsed_ms = data.elapsed_ms;
@@ -49,10 +49,10 @@ AreaReport evaluate_tls_rpt(const TlsRptData& data, bool dane_in_use) {
   if (records.empty()) {
     r.status = Status::kNone;
     r.summary = "no TLS-RPT record";
-    if (dane_in_use) {
+    if (enforced_tls) {
       add("tls_rpt.missing_with_dane",
-          "DANE makes senders refuse delivery when TLS fails, and without TLS-RPT nobody tells "
-          "you",
+          "DANE or MTA-STS makes senders refuse delivery when TLS fails, and without TLS-RPT "
+          "nobody tells you",
           {}, "Publish (a mailbox you read, or an https: endpoint):\n" + example);
     } else {
       add("tls_rpt.none", "no TLS-RPT record: senders cannot report TLS failures to you", {},

@@ -26,6 +26,7 @@ boost::asio::awaitable<TlsRptData> collect_tls_rpt(
     dns::Resolver& resolver, const DomainName& domain,
     std::chrono::steady_clock::time_point audit_start);
 
-AreaReport evaluate_tls_rpt(const TlsRptData& data, bool dane_in_use);
+// enforced_tls: DANE or MTA-STS makes senders insist on TLS, so a missing record is a warning.
+AreaReport evaluate_tls_rpt(const TlsRptData& data, bool enforced_tls);
 
 }  // namespace mc::checks

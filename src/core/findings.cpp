@@ -391,11 +391,65 @@ constexpr std::array kCatalogue = std::to_array<FindingDef>({
      "Verifiers without RFC 8463 support see the mail as unsigned; sign with RSA as well.",
      "RFC 8463 §5"},
 
+    // ---- mta_sts --------------------------------------------------------------------------------
+    {"mta_sts.none", Area::kMtaSts, kInfo, "No MTA-STS policy",
+     "Senders that do not use DANE deliver over whatever TLS (or none) the path allows.",
+     "RFC 8461 §1"},
+    {"mta_sts.lookup_failed", Area::kMtaSts, kWarning, "The _mta-sts lookup failed",
+     "Senders cannot tell whether a policy exists.", "RFC 8461 §3.1"},
+    {"mta_sts.txt_missing", Area::kMtaSts, kWarning, "A policy is served but not announced",
+     "Without the _mta-sts TXT record senders never fetch the policy.", "RFC 8461 §3.1"},
+    {"mta_sts.txt_multiple", Area::kMtaSts, kCritical, "More than one _mta-sts record",
+     "Senders then assume the domain has no policy.", "RFC 8461 §3.1"},
+    {"mta_sts.txt_invalid", Area::kMtaSts, kCritical, "The _mta-sts record is invalid",
+     "A record without v=STSv1 first or a valid id (1-32 letters and digits) counts as no "
+     "policy.",
+     "RFC 8461 §3.1"},
+    {"mta_sts.policy_unreachable", Area::kMtaSts, kCritical, "The policy cannot be fetched",
+     "A connection, TLS or HTTP failure leaves senders with no policy: they deliver without "
+     "MTA-STS.",
+     "RFC 8461 §3.3"},
+    {"mta_sts.policy_cert_invalid", Area::kMtaSts, kCritical,
+     "The policy host's certificate is not valid",
+     "Senders must authenticate mta-sts.<domain> with web PKI; a bad certificate means no policy.",
+     "RFC 8461 §3.3"},
+    {"mta_sts.policy_redirect", Area::kMtaSts, kCritical, "The policy URL redirects",
+     "Senders must not follow HTTP redirects when fetching the policy.", "RFC 8461 §3.3"},
+    {"mta_sts.policy_http_status", Area::kMtaSts, kCritical, "The policy URL does not answer 200",
+     "Any other status means no policy.", "RFC 8461 §3.3"},
+    {"mta_sts.policy_media_type", Area::kMtaSts, kCritical, "The policy is not text/plain",
+     "Senders must reject a policy served with another media type.", "RFC 8461 §3.3"},
+    {"mta_sts.policy_too_large", Area::kMtaSts, kCritical, "The policy is too large",
+     "Senders may refuse policies over 64 KiB.", "RFC 8461 §3.3"},
+    {"mta_sts.policy_invalid", Area::kMtaSts, kCritical, "The policy is invalid",
+     "A policy missing version, mode, max_age or mx, or with a malformed line, is no policy.",
+     "RFC 8461 §3.2"},
+    {"mta_sts.policy_warning", Area::kMtaSts, kInfo, "The policy has an oddity",
+     "Repeated lines or version not first: tolerated, but worth tidying.", "RFC 8461 §3.2"},
+    {"mta_sts.mode_none", Area::kMtaSts, kInfo, "The policy is in mode none",
+     "Mode none withdraws the policy: senders stop applying it.", "RFC 8461 §5"},
+    {"mta_sts.testing_mode", Area::kMtaSts, kWarning, "The policy is in testing mode",
+     "Senders report failures but deliver anyway: no protection yet.", "RFC 8461 §5"},
+    {"mta_sts.max_age_short", Area::kMtaSts, kWarning, "max_age is shorter than a day",
+     "Senders forget the policy quickly, so an attacker who blocks the fetch downgrades them.",
+     "RFC 8461 §3.2, §10"},
+    {"mta_sts.mx_not_listed", Area::kMtaSts, kCritical, "An MX host is not in the policy",
+     "In enforce mode senders refuse to deliver to an MX host no mx line matches.",
+     "RFC 8461 §4.1, §5"},
+    {"mta_sts.mx_tls_invalid", Area::kMtaSts, kCritical,
+     "An MX host fails MTA-STS's TLS requirements",
+     "In enforce mode senders need STARTTLS, TLS 1.2 or later and a certificate valid for the MX "
+     "name under web PKI; otherwise they do not deliver.",
+     "RFC 8461 §4.2, §5"},
+    {"mta_sts.dane_precedence", Area::kMtaSts, kInfo, "DANE takes precedence",
+     "Senders that support DANE use it for these MX hosts instead of MTA-STS.", "RFC 8461 §2"},
+
     // ---- tls_rpt --------------------------------------------------------------------------------
     {"tls_rpt.none", Area::kTlsRpt, kInfo, "No TLS-RPT record",
      "Senders cannot tell the domain when TLS to its mail servers fails.", "RFC 8460 §3"},
-    {"tls_rpt.missing_with_dane", Area::kTlsRpt, kWarning, "DANE without TLS-RPT",
-     "With DANE, senders defer mail when TLS fails; TLS-RPT is how the domain learns of it.",
+    {"tls_rpt.missing_with_dane", Area::kTlsRpt, kWarning, "DANE or MTA-STS without TLS-RPT",
+     "With DANE or MTA-STS, senders defer mail when TLS fails; TLS-RPT is how the domain learns "
+     "of it.",
      "RFC 8460 §1, RFC 7672"},
     {"tls_rpt.lookup_failed", Area::kTlsRpt, kWarning, "The TLS-RPT lookup failed",
      "Senders cannot find where to report.", "RFC 8460 §3"},
@@ -438,6 +492,12 @@ Finding make_finding(std::string_view id, std::string subject, std::string summa
   const FindingDef& def = finding_def(id);
   return Finding{std::string(def.id), std::move(subject), std::move(summary), std::move(evidence),
                  std::move(recommendation)};
+}
+
+void add_finding(AreaReport& area, std::string_view id, std::string subject, std::string summary,
+                 std::vector<std::string> evidence, std::string recommendation) {
+  area.findings.push_back(make_finding(id, std::move(subject), std::move(summary),
+                                       std::move(evidence), std::move(recommendation)));
 }
 
 std::string catalogue_markdown() {

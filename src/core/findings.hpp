@@ -31,6 +31,10 @@ const FindingDef& finding_def(std::string_view id);
 Finding make_finding(std::string_view id, std::string subject, std::string summary,
                      std::vector<std::string> evidence = {}, std::string recommendation = {});
 
+// add_finding - make_finding, appended to the area's findings.
+void add_finding(AreaReport& area, std::string_view id, std::string subject, std::string summary,
+                 std::vector<std::string> evidence = {}, std::string recommendation = {});
+
 // catalogue_markdown - docs/findings.md, generated.
 std::string catalogue_markdown();
 

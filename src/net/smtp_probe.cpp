@@ -18,6 +18,8 @@
 #include <boost/asio/write.hpp>
 #include <variant>
 
+#include "net/errors.hpp"
+
 namespace asio = boost::asio;
 using namespace boost::asio::experimental::awaitable_operators;
 using Clock = std::chrono::steady_clock;
@@ -32,27 +34,6 @@ struct StepError {
   std::string kind;
   std::string detail;
 };
-
-std::string describe_ec(const boost::system::error_code& ec) {
-  if (ec == asio::error::eof) return "the server closed the connection";
-  if (ec == asio::error::connection_reset) return "the server reset the connection";
-  if (ec == asio::error::connection_refused) return "connection refused";
-  if (ec == asio::error::network_unreachable || ec == asio::error::host_unreachable) {
-    return "address unreachable from here";
-  }
-  return ec.message();
-}
-
-std::string kind_of(const boost::system::error_code& ec) {
-  if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) return "closed";
-  if (ec == asio::error::connection_reset) return "reset";
-  if (ec == asio::error::connection_refused) return "refused";
-  if (ec == asio::error::network_unreachable || ec == asio::error::host_unreachable) {
-    return "unreachable";
-  }
-  if (ec.category() == asio::error::get_ssl_category()) return "tls";
-  return "error";
-}
 
 // read_reply - the next complete reply, by `deadline` (a total for the step, not per read).
 template <class Stream>
@@ -117,17 +98,6 @@ void fail(ProbeResult& r, ProbeStep step, StepError e) {
 
 void fail_reply(ProbeResult& r, ProbeStep step, const SmtpReply& reply) {
   r.failure = ProbeFailure{step, "rejected", reply.text()};
-}
-
-std::string openssl_errors() {
-  std::string out;
-  while (unsigned long e = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  return out;
 }
 
 // configure_dane - hand the usable TLSA records to OpenSSL's DANE verifier (RFC 7671 via

@@ -38,8 +38,9 @@ disagreement and on a documented difference that no longer shows. Noted, not ass
   - The peer gives up a fetch after 4 s in all (its default timeout); RFC 8461 §3.3 suggests
     one minute. The lab's slow host needs about a minute, so both time out.
 
---mailcheck is accepted for the lab test harness (unused here).
+--mailcheck: mailcheck's mta_sts verdicts are compared with the same RFC 8461 table.
 """
+import json
 import os
 import re
 import shutil
@@ -479,6 +480,47 @@ class MtaStsPeer(unittest.TestCase):
         for d in sorted(self.fingers):
             for mx, (verdict, _) in self.fingers[d].items():
                 print(f"  posttls-finger -l secure {mx}: {verdict}")
+
+
+def mailcheck_delivery(report):
+    """What an RFC 8461 sender does, as mailcheck's mta_sts details say: OPPORTUNISTIC without a
+    usable enforce policy, else per MX host "deliver" (listed, every address with STARTTLS, TLS
+    1.2+ and a valid certificate) or "refuse"."""
+    sts = report["checks"]["mta_sts"]
+    if sts.get("mode") != "enforce":
+        return OPPORTUNISTIC
+    return {h["name"]: "deliver" if h["listed"] and h["addresses"]
+            and all(a["ok"] for a in h["addresses"]) else "refuse"
+            for h in sts["hosts"]}
+
+
+class MailcheckAgainstRfc(unittest.TestCase):
+    def test_mailcheck_reaches_the_rfc_8461_verdict(self):
+        """mailcheck's mta_sts verdict for every sts domain equals the RFC 8461 sender's of
+        SCENARIOS (which the peer test above compares Postfix with)."""
+        env = lab_env()
+        domains = sorted(SCENARIOS)
+
+        def run(domain):
+            p = subprocess.run(
+                [ARGS.mailcheck, "check", domain, "--format", "json", "--resolver",
+                 env["LAB_RESOLVER"], "--trust-anchor", env["LAB_TRUST_ANCHOR"], "--ca-file",
+                 env["LAB_CA"], "--smtp-timeout", "4", "--timeout", "30"],
+                capture_output=True, text=True, timeout=90)
+            self.assertIn(p.returncode, (0, 1), p.stderr)
+            return json.loads(p.stdout)
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            reports = dict(zip(domains, pool.map(run, domains)))
+        agree = 0
+        for d in domains:
+            got = mailcheck_delivery(reports[d])
+            with self.subTest(domain=d):
+                self.assertEqual(got, SCENARIOS[d][1], reports[d]["checks"]["mta_sts"]["summary"])
+            agree += got == SCENARIOS[d][1]
+            print(f"{d:<27} mailcheck={fmt(got):<58} "
+                  f"({reports[d]['checks']['mta_sts']['status']})")
+        print(f"mailcheck reaches the RFC 8461 verdict for {agree} of {len(domains)} domains")
 
 
 def fmt(delivery):
