@@ -1,0 +1,77 @@
+// address_class_test.cpp - the SSRF guard's view of addresses (IANA special-purpose registries).
+#include "core/address_class.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mc {
+namespace {
+
+struct Case {
+  const char* address;
+  AddressClass cls;
+};
+
+TEST(AddressClass, SpecialPurposeRanges) {
+  const Case cases[] = {
+      {"8.8.8.8", AddressClass::kGlobal},
+      {"203.0.114.1", AddressClass::kGlobal},
+      {"0.0.0.0", AddressClass::kUnspecified},
+      {"10.1.2.3", AddressClass::kPrivate},
+      {"172.16.0.1", AddressClass::kPrivate},
+      {"172.31.255.255", AddressClass::kPrivate},
+      {"172.32.0.1", AddressClass::kGlobal},
+      {"192.168.1.1", AddressClass::kPrivate},
+      {"100.64.0.1", AddressClass::kSharedCgnat},
+      {"100.127.255.255", AddressClass::kSharedCgnat},
+      {"100.128.0.1", AddressClass::kGlobal},
+      {"127.53.0.53", AddressClass::kLoopback},
+      {"169.254.169.254", AddressClass::kLinkLocal},  // the cloud metadata address
+      {"192.0.2.1", AddressClass::kDocumentation},
+      {"198.51.100.7", AddressClass::kDocumentation},
+      {"203.0.113.9", AddressClass::kDocumentation},
+      {"198.18.0.1", AddressClass::kBenchmarking},
+      {"198.19.255.255", AddressClass::kBenchmarking},
+      {"224.0.0.1", AddressClass::kMulticast},
+      {"240.0.0.1", AddressClass::kReserved},
+      {"255.255.255.255", AddressClass::kReserved},
+      {"192.0.0.8", AddressClass::kReserved},
+      {"2a00:1450:4001::1", AddressClass::kGlobal},
+      {"::", AddressClass::kUnspecified},
+      {"::1", AddressClass::kLoopback},
+      {"fd00::1", AddressClass::kPrivate},
+      {"fe80::1", AddressClass::kLinkLocal},
+      {"fec0::1", AddressClass::kReserved},
+      {"ff02::1", AddressClass::kMulticast},
+      {"2001:db8:25::1", AddressClass::kDocumentation},
+      {"3fff::1", AddressClass::kDocumentation},
+      {"2001:2::1", AddressClass::kBenchmarking},
+      {"2001::1", AddressClass::kReserved},  // Teredo
+      {"100::1", AddressClass::kReserved},
+      {"5f00::1", AddressClass::kReserved},
+      {"4000::1", AddressClass::kReserved},  // outside 2000::/3
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(to_string(classify_address(c.address)), to_string(c.cls)) << c.address;
+  }
+}
+
+TEST(AddressClass, EmbeddedIpv4CannotSmuggleATarget) {
+  EXPECT_EQ(classify_address("::ffff:127.0.0.1"), AddressClass::kLoopback);
+  EXPECT_EQ(classify_address("::ffff:7f00:1"), AddressClass::kLoopback);
+  EXPECT_EQ(classify_address("::ffff:10.0.0.1"), AddressClass::kPrivate);
+  EXPECT_EQ(classify_address("::ffff:8.8.8.8"), AddressClass::kGlobal);
+  EXPECT_EQ(classify_address("64:ff9b::a9fe:a9fe"), AddressClass::kLinkLocal);  // NAT64
+  EXPECT_EQ(classify_address("2002:c0a8:0101::1"), AddressClass::kPrivate);     // 6to4 192.168.1.1
+  EXPECT_EQ(classify_address("::127.0.0.1"), AddressClass::kReserved);          // IPv4-compatible
+}
+
+TEST(AddressClass, GarbageIsNeverPublic) {
+  for (const char* bad : {"", "localhost", "127.1", "0x7f.0.0.1", "1.2.3.4.5", "::g", "[::1]",
+                          "1.2.3.4 ", "fe80::1%eth0"}) {
+    EXPECT_FALSE(is_public(bad)) << bad;
+  }
+  EXPECT_TRUE(is_public("8.8.8.8"));
+}
+
+}  // namespace
+}  // namespace mc
