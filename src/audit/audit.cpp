@@ -10,6 +10,7 @@
 #include <ctime>
 #include <exception>
 
+#include "audit/score.hpp"
 #include "checks/bimi.hpp"
 #include "checks/dane.hpp"
 #include "checks/dkim.hpp"
@@ -194,6 +195,7 @@ Result<Report> run_audit(const AuditOptions& options) {
   report.areas.push_back(checks::evaluate_dkim(collected->dkim));
   report.areas.push_back(checks::evaluate_dmarc(collected->dmarc));
   report.areas.push_back(checks::evaluate_bimi(collected->bimi, collected->dmarc));
+  report.grade = grade(report);
   report.elapsed_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return report;

@@ -59,6 +59,21 @@ struct ResolverSummary {
   std::string trust_anchor;  // file the DNSSEC trust anchor came from
 };
 
+// The overall grade (docs/scoring.md): a weighted score of the areas, 0-100, and a letter.
+struct AreaScore {
+  Area area = Area::kMx;
+  int weight = 0;  // 0: not scored for this domain
+  int score = 0;   // 0-100
+};
+struct Grade {
+  std::string letter;            // "A" .. "F"
+  int score = 0;                 // 0-100
+  bool non_mail_domain = false;  // null MX: judged as a domain that sends and receives no mail
+  bool incomplete = false;       // an area could not be determined and was left out
+  std::string capped_by;         // why the letter is lower than the score alone gives
+  std::vector<AreaScore> areas;
+};
+
 struct Report {
   static constexpr int kSchemaVersion = 1;
   std::string domain;          // A-label form
@@ -67,6 +82,7 @@ struct Report {
   std::string tool_version;
   ResolverSummary resolver;
   std::vector<AreaReport> areas;
+  std::optional<Grade> grade;  // domain audits only
   double elapsed_ms = 0;
 
   const AreaReport* area(Area a) const;

@@ -69,6 +69,14 @@ std::string render_html(const Report& report) {
       "<p class=\"meta\">{}{} · {} · DNS {}, DNSSEC validated locally · mailcheck {}</p>\n",
       esc(report.domain), report.domain != report.domain_unicode ? " (IDN)" : "",
       esc(report.generated_at), esc(dns), esc(report.tool_version));
+  if (report.grade) {
+    const Grade& g = *report.grade;
+    out += fmt::format("<p class=\"grade\">Grade <strong>{}</strong> ({}/100){}{}{}</p>\n",
+                       esc(g.letter), g.score,
+                       g.non_mail_domain ? " as a domain that sends no mail" : "",
+                       g.incomplete ? ", incomplete" : "",
+                       g.capped_by.empty() ? "" : "; capped: " + esc(g.capped_by));
+  }
   out +=
       "<table>\n<caption class=\"meta\">Summary</caption>\n<thead><tr><th scope=\"col\">Check"
       "</th><th scope=\"col\">Status</th><th scope=\"col\">Summary</th></tr></thead>\n<tbody>\n";

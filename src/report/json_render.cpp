@@ -37,6 +37,20 @@ nlohmann::json to_json(const Report& report) {
                                {"reference", def.reference}});
     }
   }
+  if (report.grade) {
+    const Grade& g = *report.grade;
+    nlohmann::json areas = nlohmann::json::object();
+    for (const auto& a : g.areas) {
+      if (a.weight > 0)
+        areas[std::string(to_string(a.area))] = {{"weight", a.weight}, {"score", a.score}};
+    }
+    j["grade"] = {{"letter", g.letter},
+                  {"score", g.score},
+                  {"non_mail_domain", g.non_mail_domain},
+                  {"incomplete", g.incomplete},
+                  {"capped_by", g.capped_by},
+                  {"areas", areas}};
+  }
   return j;
 }
 

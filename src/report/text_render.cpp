@@ -115,6 +115,17 @@ std::string render_text(const Report& report, const TextOptions& options) {
                                  report.generated_at, report.elapsed_ms, dns)) +
          "\n\n";
 
+  if (report.grade) {
+    const Grade& g = *report.grade;
+    const Status tone = g.letter <= "B"   ? Status::kPass
+                        : g.letter == "C" ? Status::kWarn
+                                          : Status::kFail;
+    out += paint(status_colour(tone), fmt::format("Grade {} ({}/100)", g.letter, g.score));
+    if (g.non_mail_domain) out += " as a domain that sends no mail";
+    if (g.incomplete) out += ", incomplete (a check could not be determined)";
+    if (!g.capped_by.empty()) out += "; capped: " + g.capped_by;
+    out += "\n\n";
+  }
   // Summary table.
   out += fmt::format("  {:<9} {:<7} {}\n", "CHECK", "STATUS", "SUMMARY");
   for (const auto& a : report.areas) {

@@ -1,0 +1,123 @@
+// score_test.cpp - the grade rules of docs/scoring.md on hand-made reports.
+#include "audit/score.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mc::audit {
+namespace {
+
+Report report(std::initializer_list<std::pair<Area, Status>> areas, bool null_mx = false) {
+  Report r;
+  for (const auto& [a, s] : areas) {
+    AreaReport ar;
+    ar.area = a;
+    ar.status = s;
+    if (a == Area::kMx) ar.details = {{"null_mx", null_mx}};
+    r.areas.push_back(ar);
+  }
+  return r;
+}
+
+constexpr auto P = Status::kPass, W = Status::kWarn, F = Status::kFail, N = Status::kNone,
+               E = Status::kError;
+
+TEST(Score, EverythingRight) {
+  auto g = grade(report({{Area::kMx, P},
+                         {Area::kDnssec, P},
+                         {Area::kDane, P},
+                         {Area::kStarttls, P},
+                         {Area::kMtaSts, N},
+                         {Area::kTlsRpt, P},
+                         {Area::kSpf, P},
+                         {Area::kDkim, P},
+                         {Area::kDmarc, P},
+                         {Area::kBimi, N}}));
+  EXPECT_EQ(g.score, 100);
+  EXPECT_EQ(g.letter, "A");
+  EXPECT_FALSE(g.incomplete);
+  EXPECT_TRUE(g.capped_by.empty());
+}
+
+TEST(Score, DaneOrMtaStsEitherAuthenticates) {
+  auto with_sts = grade(report({{Area::kMx, P},
+                                {Area::kDnssec, N},
+                                {Area::kDane, N},
+                                {Area::kStarttls, P},
+                                {Area::kMtaSts, P},
+                                {Area::kTlsRpt, P},
+                                {Area::kSpf, P},
+                                {Area::kDkim, P},
+                                {Area::kDmarc, P}}));
+  // Only dnssec (10 of 100) is missing.
+  EXPECT_EQ(with_sts.score, 90);
+  EXPECT_EQ(with_sts.letter, "A");
+}
+
+TEST(Score, WeightedAverage) {
+  // starttls warn (20 x 60), dkim none (10 x 0), the rest pass: (100*70 + 1200 + 0) / 100.
+  auto g = grade(report({{Area::kMx, P},
+                         {Area::kDnssec, P},
+                         {Area::kDane, P},
+                         {Area::kStarttls, W},
+                         {Area::kTlsRpt, P},
+                         {Area::kSpf, P},
+                         {Area::kDkim, N},
+                         {Area::kDmarc, P}}));
+  EXPECT_EQ(g.score, 82);
+  EXPECT_EQ(g.letter, "B");
+}
+
+TEST(Score, AFailCapsAtC) {
+  auto g = grade(report({{Area::kMx, P},
+                         {Area::kDnssec, P},
+                         {Area::kDane, P},
+                         {Area::kStarttls, P},
+                         {Area::kTlsRpt, P},
+                         {Area::kSpf, F},
+                         {Area::kDkim, P},
+                         {Area::kDmarc, P}}));
+  EXPECT_EQ(g.score, 85);
+  EXPECT_EQ(g.letter, "C");
+  EXPECT_EQ(g.capped_by, "a scored check failed");
+}
+
+TEST(Score, BrokenMxIsF) {
+  auto g = grade(report({{Area::kMx, F}, {Area::kDnssec, P}, {Area::kSpf, P}, {Area::kDmarc, P}}));
+  EXPECT_EQ(g.letter, "F");
+  EXPECT_NE(g.capped_by.find("mx"), std::string::npos);
+}
+
+TEST(Score, ErrorsAreLeftOutAndSaidSo) {
+  auto g = grade(report({{Area::kMx, P},
+                         {Area::kDnssec, P},
+                         {Area::kDane, P},
+                         {Area::kStarttls, P},
+                         {Area::kTlsRpt, P},
+                         {Area::kSpf, E},
+                         {Area::kDkim, P},
+                         {Area::kDmarc, P}}));
+  EXPECT_TRUE(g.incomplete);
+  EXPECT_EQ(g.score, 100);  // over the 85 points that could be judged
+}
+
+TEST(Score, NullMxIsJudgedAsANonMailDomain) {
+  // No DKIM keys, no STARTTLS, no DANE: none of that is expected of a domain that sends no mail.
+  auto g = grade(report({{Area::kMx, P},
+                         {Area::kDnssec, P},
+                         {Area::kDane, N},
+                         {Area::kStarttls, N},
+                         {Area::kTlsRpt, N},
+                         {Area::kSpf, P},
+                         {Area::kDkim, N},
+                         {Area::kDmarc, P}},
+                        true));
+  EXPECT_TRUE(g.non_mail_domain);
+  EXPECT_EQ(g.score, 100);
+  EXPECT_EQ(g.letter, "A");
+  auto weak =
+      grade(report({{Area::kMx, P}, {Area::kDnssec, P}, {Area::kSpf, P}, {Area::kDmarc, W}}, true));
+  EXPECT_EQ(weak.score, 84);  // dmarc not at reject (40 x 60)
+}
+
+}  // namespace
+}  // namespace mc::audit
