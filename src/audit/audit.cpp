@@ -176,6 +176,9 @@ Result<Report> run_audit(const AuditOptions& options) {
   report.areas.push_back(checks::evaluate_starttls(collected->transport, collected->mx,
                                                    options.ca_file,
                                                    options.now ? options.now : std::time(nullptr)));
+  // A null MX (RFC 7505): the domain receives and sends no mail.
+  const bool non_mail = collected->mx.entries.size() == 1 && collected->mx.hosts.empty() &&
+                        collected->mx.entries.front().exchange == ".";
   // TLS-RPT matters most where DANE makes senders insist on TLS (RFC 8460 §1).
   const bool dane_in_use =
       std::any_of(collected->transport.hosts.begin(), collected->transport.hosts.end(),
@@ -188,11 +191,12 @@ Result<Report> run_audit(const AuditOptions& options) {
                                                   collected->transport, options.ca_file, now));
   const bool sts_in_use =
       report.areas.back().status != Status::kNone && report.areas.back().status != Status::kError;
-  report.areas.push_back(checks::evaluate_tls_rpt(collected->tls_rpt, dane_in_use || sts_in_use));
+  report.areas.push_back(
+      checks::evaluate_tls_rpt(collected->tls_rpt, dane_in_use || sts_in_use, non_mail));
   const auto dmarc_policy = checks::effective_policy(collected->dmarc);
   report.areas.push_back(
       checks::evaluate_spf(collected->spf, collected->mx_spf, collected->mx, dmarc_policy));
-  report.areas.push_back(checks::evaluate_dkim(collected->dkim));
+  report.areas.push_back(checks::evaluate_dkim(collected->dkim, non_mail));
   report.areas.push_back(checks::evaluate_dmarc(collected->dmarc));
   report.areas.push_back(checks::evaluate_bimi(collected->bimi, collected->dmarc));
   report.grade = grade(report);

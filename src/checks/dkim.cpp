@@ -71,7 +71,7 @@ asio::awaitable<DkimData> collect_dkim(dns::Resolver& resolver, const DomainName
   co_return d;
 }
 
-AreaReport evaluate_dkim(const DkimData& data) {
+AreaReport evaluate_dkim(const DkimData& data, bool non_mail_domain) {
   AreaReport r;
   r.area = Area::kDkim;
   r.elapsed_ms = data.elapsed_ms;
@@ -234,7 +234,9 @@ AreaReport evaluate_dkim(const DkimData& data) {
                     ? "only revoked DKIM keys found"
                     : fmt::format("no DKIM key among {} {} selector(s)", data.selectors.size(),
                                   data.selectors_given ? "given" : "common");
-    if (revoked == 0) {
+    if (non_mail_domain) {
+      r.summary = "no DKIM key, and none is expected: the domain sends no mail (null MX)";
+    } else if (revoked == 0) {
       add_finding(
           r, "dkim.none_found", d,
           fmt::format("no DKIM key at the {} selector(s) tried: {}",

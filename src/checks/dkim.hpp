@@ -43,7 +43,8 @@ boost::asio::awaitable<DkimData> collect_dkim(dns::Resolver& resolver, const Dom
                                               std::vector<std::string> selectors,
                                               std::chrono::steady_clock::time_point audit_start);
 
-AreaReport evaluate_dkim(const DkimData& data);
+// non_mail_domain: the domain has a null MX (RFC 7505) and sends no mail, so no key is expected.
+AreaReport evaluate_dkim(const DkimData& data, bool non_mail_domain = false);
 
 // valid_selector - one or more DNS labels (letters, digits, '-', '_'), as a user may type them.
 bool valid_selector(const std::string& selector);

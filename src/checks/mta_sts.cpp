@@ -181,6 +181,9 @@ AreaReport evaluate_mta_sts(const MtaStsData& data, const MxData& mx,
           "Publish:\n" + txt_record(txt_owner, "v=STSv1; id=" + std::to_string(now)));
       return done(Status::kNone, "a policy is served, but no _mta-sts record announces it");
     }
+    const bool null_mx =
+        mx.hosts.empty() && mx.entries.size() == 1 && mx.entries.front().exchange == ".";
+    if (null_mx) return done(Status::kNone, "not applicable: the domain receives no mail");
     add_finding(r, "mta_sts.none", d,
                 "no MTA-STS policy: senders without DANE deliver without checks", {},
                 "Publish:\n" + starter(d, mx, now));

@@ -21,7 +21,7 @@ boost::asio::awaitable<TlsRptData> collect_tls_rpt(
   co_return d;
 }
 
-AreaReport evaluate_tls_rpt(const TlsRptData& data, bool enforced_tls) {
+AreaReport evaluate_tls_rpt(const TlsRptData& data, bool enforced_tls, bool non_mail_domain) {
   AreaReport r;
   r.area = Area::kTlsRpt;
   r.elapsed_ms = data.elapsed_ms;
@@ -54,6 +54,8 @@ AreaReport evaluate_tls_rpt(const TlsRptData& data, bool enforced_tls) {
           "DANE or MTA-STS makes senders refuse delivery when TLS fails, and without TLS-RPT "
           "nobody tells you",
           {}, "Publish (a mailbox you read, or an https: endpoint):\n" + example);
+    } else if (non_mail_domain) {
+      r.summary = "not applicable: the domain receives no mail";
     } else {
       add("tls_rpt.none", "no TLS-RPT record: senders cannot report TLS failures to you", {},
           "Publish, once DANE or MTA-STS is in place:\n" + example);

@@ -27,6 +27,8 @@ boost::asio::awaitable<TlsRptData> collect_tls_rpt(
     std::chrono::steady_clock::time_point audit_start);
 
 // enforced_tls: DANE or MTA-STS makes senders insist on TLS, so a missing record is a warning.
-AreaReport evaluate_tls_rpt(const TlsRptData& data, bool enforced_tls);
+// non_mail_domain: a null MX, so there is no TLS to report on.
+AreaReport evaluate_tls_rpt(const TlsRptData& data, bool enforced_tls,
+                            bool non_mail_domain = false);
 
 }  // namespace mc::checks

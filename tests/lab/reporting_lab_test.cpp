@@ -49,6 +49,7 @@ INSTANTIATE_TEST_SUITE_P(
         AreaScenario{"tlsrpt-bad.co.nz", kTlsRpt, kFail, V{"tls_rpt.invalid"}},
         AreaScenario{"tlsrpt-multiple.co.nz", kTlsRpt, kFail, V{"tls_rpt.multiple_records"}},
         AreaScenario{"good.co.nz", kTlsRpt, kNone, V{"tls_rpt.none"}},
+        AreaScenario{"nullmx.co.nz", kTlsRpt, kNone, V{}},
         AreaScenario{"dane-ok.co.nz", kTlsRpt, kNone, V{"tls_rpt.missing_with_dane"}},
         AreaScenario{"bimi-ok.co.nz", kBimi, kPass, V{}},
         AreaScenario{"bimi-weak-dmarc.co.nz", kBimi, kWarn, V{"bimi.dmarc_not_enforcing"}},
