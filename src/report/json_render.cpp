@@ -37,6 +37,16 @@ nlohmann::json to_json(const Report& report) {
                                {"reference", def.reference}});
     }
   }
+  j["recommendations"] = nlohmann::json::array();
+  for (const Finding* f : by_impact(report)) {
+    const FindingDef& def = finding_def(f->id);
+    j["recommendations"].push_back({{"id", f->id},
+                                    {"check", to_string(def.area)},
+                                    {"severity", to_string(def.severity)},
+                                    {"subject", f->subject},
+                                    {"summary", f->summary},
+                                    {"recommendation", f->recommendation}});
+  }
   if (report.grade) {
     const Grade& g = *report.grade;
     nlohmann::json areas = nlohmann::json::object();

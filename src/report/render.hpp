@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "core/report_model.hpp"
 
@@ -20,6 +21,11 @@ struct TextOptions {
 std::string render_text(const Report& report, const TextOptions& options);
 
 std::string render_html(const Report& report);
+
+// by_impact - the findings that carry a recommendation, most important first: by severity
+// (critical, warning, info), then by how much the area protects the domain's mail (mx, starttls,
+// dane, mta_sts, dmarc, spf, dnssec, dkim, tls_rpt, bimi), then in report order.
+std::vector<const Finding*> by_impact(const Report& report);
 
 // wrap - break text into lines of at most width columns (words longer than width stay whole),
 // each prefixed by indent; existing newlines are kept.

@@ -136,6 +136,20 @@ std::string render_text(const Report& report, const TextOptions& options) {
                        paint(status_colour(a.status), fmt::format("{:<7}", status)), summary);
   }
 
+  // What to fix first: the most important recommendations, in full in the area sections below.
+  if (const auto first = by_impact(report); !first.empty()) {
+    out += "\n" + paint(kBold, "Fix first") + "\n";
+    for (std::size_t i = 0; i < first.size() && i < 5; ++i) {
+      const Finding& f = *first[i];
+      const FindingDef& def = finding_def(f.id);
+      std::string line =
+          fmt::format("{}. [{}] {}: {}", i + 1, to_string(def.severity), f.id, f.summary);
+      std::string wrapped = wrap(line, width, "     ");  // continuation under the text
+      out += wrapped.replace(0, 5, "  ");
+    }
+    if (first.size() > 5) out += fmt::format("  ... and {} more below\n", first.size() - 5);
+  }
+
   std::size_t counts[3] = {0, 0, 0};
   for (const auto& a : report.areas) {
     out += "\n" + paint(kBold, fmt::format("{} ", to_string(a.area))) +

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include "core/findings.hpp"
+#include "report/render.hpp"
+
 namespace mc::audit {
 namespace {
 
@@ -117,6 +120,20 @@ TEST(Score, NullMxIsJudgedAsANonMailDomain) {
   auto weak =
       grade(report({{Area::kMx, P}, {Area::kDnssec, P}, {Area::kSpf, P}, {Area::kDmarc, W}}, true));
   EXPECT_EQ(weak.score, 84);  // dmarc not at reject (40 x 60)
+}
+
+TEST(Recommendations, CriticalFirstThenByArea) {
+  Report r = report({{Area::kMx, P}, {Area::kDnssec, N}, {Area::kSpf, W}, {Area::kDmarc, N}});
+  r.areas[1].findings.push_back(make_finding("dnssec.unsigned", "d", "s", {}, "sign it"));
+  r.areas[2].findings.push_back(make_finding("spf.neutral_all", "d", "s", {}, "use ~all"));
+  r.areas[2].findings.push_back(make_finding("spf.pass_all", "d", "s", {}, "use -all"));
+  r.areas[2].findings.push_back(make_finding("spf.redirect_ignored", "d", "s"));  // no fix
+  r.areas[3].findings.push_back(make_finding("dmarc.none", "d", "s", {}, "publish"));
+  std::vector<std::string> ids;
+  for (const Finding* f : report::by_impact(r)) ids.push_back(f->id);
+  // critical; then warnings: dmarc before spf before dnssec; findings without a fix left out.
+  EXPECT_EQ(ids, (std::vector<std::string>{"spf.pass_all", "dmarc.none", "spf.neutral_all",
+                                           "dnssec.unsigned"}));
 }
 
 }  // namespace
