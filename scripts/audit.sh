@@ -16,7 +16,7 @@ if [ $# -ge 1 ] && [ "$1" != "--lab" ] && [[ "$1" != -* ]]; then
   exec "$bin" check "$@"
 fi
 
-lab_domain=good.co.nz
+lab_domain=showcase.co.nz
 if [ "${1:-}" = "--lab" ]; then
   [ $# -ge 2 ] || { echo "audit.sh: --lab needs a lab domain, e.g. --lab bogus.co.nz" >&2; exit 2; }
   lab_domain=$2

@@ -59,6 +59,18 @@ INSTANTIATE_TEST_SUITE_P(
         AreaScenario{"good.co.nz", kBimi, kNone, V{}}),
     name);
 
+TEST(LabShowcase, TheDemoDomainPassesEveryCheck) {
+  // showcase.co.nz is what scripts/audit.sh shows by default: it must stay a full, passing report.
+  Report r = audit("showcase.co.nz");
+  ASSERT_TRUE(r.grade);
+  EXPECT_EQ(r.grade->letter, "A");
+  EXPECT_EQ(r.grade->score, 100);
+  for (const auto& a : r.areas) {
+    const auto want = a.area == Area::kMtaSts ? Status::kNone : Status::kPass;
+    EXPECT_EQ(to_string(a.status), to_string(want)) << to_string(a.area) << ": " << a.summary;
+  }
+}
+
 TEST(LabReportingDetails, BimiNeverFailsTheAudit) {
   // bimi-weak-dmarc warns in bimi; the exit-code view ignores the information-only area.
   Report r = audit("bimi-bad.co.nz");
