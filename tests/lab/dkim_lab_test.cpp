@@ -37,6 +37,7 @@ INSTANTIATE_TEST_SUITE_P(
                       DkimScenario{"good.co.nz", kNone, V{"dkim.none_found"}},
                       // A null MX: the domain sends no mail, so no key is expected.
                       DkimScenario{"nullmx.co.nz", kNone, V{}},
+                      DkimScenario{"bogus.co.nz", Status::kError, V{"dkim.lookup_failed"}},
                       DkimScenario{"dkim-weak.co.nz", kWarn, V{"dkim.rsa_weak"}},
                       DkimScenario{"dkim-short.co.nz", kFail, V{"dkim.rsa_too_short"}},
                       DkimScenario{"dkim-revoked.co.nz", kNone, V{"dkim.key_revoked"}},

@@ -50,6 +50,7 @@ INSTANTIATE_TEST_SUITE_P(
         DmarcScenario{"dmarc-no-rua.co.nz", kPass, V{"dmarc.no_rua"}},
         DmarcScenario{"dmarc-badtag.co.nz", kWarn, V{"dmarc.tag_invalid"}},
         DmarcScenario{"dmarc-ruf.co.nz", kPass, V{"dmarc.ruf_requested"}},
+        DmarcScenario{"dmarc-p-late.co.nz", kPass, V{"dmarc.p_not_second", "dmarc.uri_scheme"}},
         DmarcScenario{"dmarc-ext-ok.co.nz", kPass, V{}},
         DmarcScenario{"dmarc-ext-bad.co.nz", kWarn, V{"dmarc.external_unauthorized"}}),
     domain_test_name<::testing::TestParamInfo<DmarcScenario>>);

@@ -36,6 +36,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(StsScenario{"sts-enforce.co.nz", kPass, V{}},
                       StsScenario{"good.co.nz", kNone, V{"mta_sts.none"}},
                       StsScenario{"nullmx.co.nz", kNone, V{}},
+                      StsScenario{"bogus.co.nz", Status::kError, V{"mta_sts.lookup_failed"}},
                       StsScenario{"sts-testing.co.nz", kWarn, V{"mta_sts.testing_mode"}},
                       StsScenario{"sts-none.co.nz", kNone, V{"mta_sts.mode_none"}},
                       StsScenario{"sts-mx-mismatch.co.nz", kFail, V{"mta_sts.mx_not_listed"}},

@@ -50,6 +50,8 @@ INSTANTIATE_TEST_SUITE_P(
         AreaScenario{"tlsrpt-multiple.co.nz", kTlsRpt, kFail, V{"tls_rpt.multiple_records"}},
         AreaScenario{"good.co.nz", kTlsRpt, kNone, V{"tls_rpt.none"}},
         AreaScenario{"nullmx.co.nz", kTlsRpt, kNone, V{}},
+        AreaScenario{"bogus.co.nz", kTlsRpt, Status::kError, V{"tls_rpt.lookup_failed"}},
+        AreaScenario{"bogus.co.nz", kBimi, kNone, V{}},  // information only: never an error
         AreaScenario{"dane-ok.co.nz", kTlsRpt, kNone, V{"tls_rpt.missing_with_dane"}},
         AreaScenario{"bimi-ok.co.nz", kBimi, kPass, V{}},
         AreaScenario{"bimi-weak-dmarc.co.nz", kBimi, kWarn, V{"bimi.dmarc_not_enforcing"}},

@@ -57,6 +57,7 @@ INSTANTIATE_TEST_SUITE_P(
                       SpfScenario{"spf-mx-unauth.co.nz", kPass, V{"spf.mx_not_authorised"}},
                       SpfScenario{"spf-redirect.co.nz", kPass, V{}},
                       SpfScenario{"spf-after-all.co.nz", kPass, V{"spf.terms_after_all"}},
+                      SpfScenario{"spf-redirect-all.co.nz", kPass, V{"spf.redirect_ignored"}},
                       SpfScenario{"spf-mx-many.co.nz", kFail, V{"spf.mx_too_many_names"}},
                       SpfScenario{"spf-too-many.co.nz", kFail, V{"spf.too_many_lookups"}},
                       SpfScenario{"spf-long.co.nz", kWarn, V{"spf.record_too_long"}}),
