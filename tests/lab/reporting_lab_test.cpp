@@ -73,8 +73,8 @@ TEST(LabShowcase, TheDemoDomainPassesEveryCheck) {
   }
 }
 
-TEST(LabReportingDetails, BimiNeverFailsTheAudit) {
-  // bimi-weak-dmarc warns in bimi; the exit-code view ignores the information-only area.
+TEST(LabReportingDetails, BrokenBimiOnlyWarns) {
+  // Information only: even an invalid record is a warning, never a failure of the area.
   Report r = audit("bimi-bad.co.nz");
   EXPECT_EQ(to_string(r.area(Area::kBimi)->status), "warn");
   EXPECT_EQ(r.area(Area::kTlsRpt)->details["name"], "_smtp._tls.bimi-bad.co.nz");

@@ -122,6 +122,15 @@ TEST(Score, NullMxIsJudgedAsANonMailDomain) {
   EXPECT_EQ(weak.score, 84);  // dmarc not at reject (40 x 60)
 }
 
+TEST(Score, BimiNeverCountsAsAFailure) {
+  // The exit-code view (Report::any_failed) and the grade both ignore the information-only area.
+  Report r = report({{Area::kMx, P}, {Area::kSpf, P}, {Area::kBimi, F}});
+  EXPECT_FALSE(r.any_failed());
+  EXPECT_TRUE(grade(r).capped_by.empty());
+  r.areas[1].status = F;
+  EXPECT_TRUE(r.any_failed());
+}
+
 TEST(Recommendations, CriticalFirstThenByArea) {
   Report r = report({{Area::kMx, P}, {Area::kDnssec, N}, {Area::kSpf, W}, {Area::kDmarc, N}});
   r.areas[1].findings.push_back(make_finding("dnssec.unsigned", "d", "s", {}, "sign it"));
