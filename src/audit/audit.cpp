@@ -4,11 +4,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <ctime>
 #include <exception>
+#include <functional>
 
 #include "audit/score.hpp"
 #include "checks/bimi.hpp"
@@ -38,71 +41,111 @@ std::string now_rfc3339() {
   return buf;
 }
 
-struct Collected {
-  checks::MxData mx;
-  checks::ZoneData zone;
-  checks::TransportData transport;
-  checks::SpfData spf;
-  std::vector<checks::MxAuthorisation> mx_spf;
-  checks::DmarcData dmarc;
-  checks::DkimData dkim;
-  checks::TlsRptData tls_rpt;
-  checks::BimiData bimi;
-  checks::MtaStsData mta_sts;
+// Progress - what has been collected so far, and the areas decided from it. Each collection
+// branch stores its data and calls advance(), which decides every area whose inputs are all in
+// (in report order) and hands it to on_area: a caller streaming results sees each area as soon as
+// it is known, not when the slowest probe ends.
+struct Progress {
+  Progress(const AuditOptions& o, AreaCallback cb) : options(o), on_area(std::move(cb)) {}
+  const AuditOptions& options;
+  AreaCallback on_area;
+  std::optional<checks::MxData> mx;
+  std::optional<checks::ZoneData> zone;
+  std::optional<checks::TransportData> transport;
+  std::optional<checks::SpfData> spf;
+  std::optional<std::vector<checks::MxAuthorisation>> mx_spf;
+  std::optional<checks::DmarcData> dmarc;
+  std::optional<checks::DkimData> dkim;
+  std::optional<checks::TlsRptData> tls_rpt;
+  std::optional<checks::BimiData> bimi;
+  std::optional<checks::MtaStsData> mta_sts;
+  std::array<std::optional<AreaReport>, kAreaCount> areas;
+
+  std::time_t now() const { return options.now ? options.now : std::time(nullptr); }
+  // A null MX (RFC 7505): the domain receives and sends no mail.
+  bool non_mail() const {
+    return mx->entries.size() == 1 && mx->hosts.empty() && mx->entries.front().exchange == ".";
+  }
+  // TLS-RPT matters most where DANE makes senders insist on TLS (RFC 8460 §1).
+  bool dane_in_use() const {
+    return std::any_of(transport->hosts.begin(), transport->hosts.end(),
+                       [](const checks::HostTransport& h) {
+                         return h.tlsa.state == checks::TlsaState::kUsable ||
+                                h.tlsa.state == checks::TlsaState::kAllUnusable;
+                       });
+  }
+
+  void decide(Area a, bool ready, const std::function<AreaReport()>& evaluate) {
+    auto& slot = areas[static_cast<std::size_t>(a)];
+    if (slot || !ready) return;
+    slot = evaluate();
+    if (on_area) on_area(*slot);
+  }
+
+  void advance() {
+    decide(Area::kMx, mx.has_value(), [&] { return checks::evaluate_mx(*mx); });
+    decide(Area::kDnssec, zone && mx, [&] { return checks::evaluate_dnssec(*zone, *mx); });
+    decide(Area::kDane, transport && mx, [&] { return checks::evaluate_dane(*transport, *mx); });
+    decide(Area::kStarttls, transport && mx,
+           [&] { return checks::evaluate_starttls(*transport, *mx, options.ca_file, now()); });
+    decide(Area::kMtaSts, mta_sts && mx && transport, [&] {
+      return checks::evaluate_mta_sts(*mta_sts, *mx, *transport, options.ca_file, now());
+    });
+    const auto& sts = areas[static_cast<std::size_t>(Area::kMtaSts)];
+    decide(Area::kTlsRpt, tls_rpt && mx && transport && sts, [&] {
+      const bool sts_in_use = sts->status != Status::kNone && sts->status != Status::kError;
+      return checks::evaluate_tls_rpt(*tls_rpt, dane_in_use() || sts_in_use, non_mail());
+    });
+    decide(Area::kSpf, spf && mx_spf && mx && dmarc, [&] {
+      return checks::evaluate_spf(*spf, *mx_spf, *mx, checks::effective_policy(*dmarc));
+    });
+    decide(Area::kDkim, dkim && mx, [&] { return checks::evaluate_dkim(*dkim, non_mail()); });
+    decide(Area::kDmarc, dmarc.has_value(), [&] { return checks::evaluate_dmarc(*dmarc); });
+    decide(Area::kBimi, bimi && dmarc, [&] { return checks::evaluate_bimi(*bimi, *dmarc); });
+  }
 };
 
-struct MailPath {
-  checks::MxData mx;
-  checks::TransportData transport;
-  std::vector<checks::MxAuthorisation> mx_spf;
-};
+// store - a collection branch: await it, keep its data, decide what can now be decided.
+template <class T>
+asio::awaitable<void> store(Progress& p, std::optional<T>& slot, asio::awaitable<T> task) {
+  slot = co_await std::move(task);
+  p.advance();
+}
 
 // mail_path - the MX chain, then TLSA and SMTP for every MX host (each needs the one before).
-asio::awaitable<MailPath> mail_path(dns::Resolver& resolver, const AuditOptions& options,
-                                    std::chrono::steady_clock::time_point start) {
-  MailPath p;
-  p.mx = co_await checks::collect_mx(resolver, options.domain, start);
+asio::awaitable<void> mail_path(Progress& p, dns::Resolver& resolver,
+                                std::chrono::steady_clock::time_point start) {
+  const AuditOptions& options = p.options;
+  co_await store(p, p.mx, checks::collect_mx(resolver, options.domain, start));
   checks::TransportOptions t;
   t.timeouts = options.smtp_timeouts;
   t.deadline = start + options.timeout;
   t.ehlo_name = options.ehlo_name;
+  t.public_only = options.public_only;
   // Once the MX hosts are known: TLSA and SMTP probes, and whether those hosts pass SPF.
-  auto [transport, mx_spf] = co_await (checks::collect_transport(resolver, p.mx, t, start) &&
-                                       checks::authorise_mx(resolver, p.mx, options.domain));
-  p.transport = std::move(transport);
-  p.mx_spf = std::move(mx_spf);
-  co_return p;
+  co_await (store(p, p.transport, checks::collect_transport(resolver, *p.mx, t, start)) &&
+            store(p, p.mx_spf, checks::authorise_mx(resolver, *p.mx, options.domain)));
 }
 
-asio::awaitable<Collected> collect(dns::Resolver& resolver, const AuditOptions& options,
-                                   std::chrono::steady_clock::time_point start) {
+asio::awaitable<void> collect(Progress& p, dns::Resolver& resolver,
+                              std::chrono::steady_clock::time_point start) {
+  const AuditOptions& options = p.options;
   // Independent work runs at once: the mail path, the zone's DNSSEC parameters, the policies.
   // The policy fetch gets the same per-step deadlines as the SMTP probes.
   checks::MtaStsOptions mta_sts_options;
   mta_sts_options.deadline = start + options.timeout;
   mta_sts_options.timeouts = {options.smtp_timeouts.connect, options.smtp_timeouts.tls_handshake,
                               options.smtp_timeouts.command};
-  auto [path, zone, spf, dmarc, dkim, tls_rpt, bimi, mta_sts] =
-      co_await (mail_path(resolver, options, start) &&
-                checks::collect_zone(resolver, options.domain, start) &&
-                checks::collect_spf(resolver, options.domain, start) &&
-                checks::collect_dmarc(resolver, options.domain, start) &&
-                checks::collect_dkim(resolver, options.domain, options.dkim_selectors, start) &&
-                checks::collect_tls_rpt(resolver, options.domain, start) &&
-                checks::collect_bimi(resolver, options.domain, start) &&
-                checks::collect_mta_sts(resolver, options.domain, mta_sts_options, start));
-  Collected c;
-  c.mx = std::move(path.mx);
-  c.zone = std::move(zone);
-  c.transport = std::move(path.transport);
-  c.spf = std::move(spf);
-  c.mx_spf = std::move(path.mx_spf);
-  c.dmarc = std::move(dmarc);
-  c.dkim = std::move(dkim);
-  c.tls_rpt = std::move(tls_rpt);
-  c.bimi = std::move(bimi);
-  c.mta_sts = std::move(mta_sts);
-  co_return c;
+  mta_sts_options.public_only = options.public_only;
+  const DomainName& d = options.domain;
+  co_await (mail_path(p, resolver, start) &&
+            store(p, p.zone, checks::collect_zone(resolver, d, start)) &&
+            store(p, p.spf, checks::collect_spf(resolver, d, start)) &&
+            store(p, p.dmarc, checks::collect_dmarc(resolver, d, start)) &&
+            store(p, p.dkim, checks::collect_dkim(resolver, d, options.dkim_selectors, start)) &&
+            store(p, p.tls_rpt, checks::collect_tls_rpt(resolver, d, start)) &&
+            store(p, p.bimi, checks::collect_bimi(resolver, d, start)) &&
+            store(p, p.mta_sts, checks::collect_mta_sts(resolver, d, mta_sts_options, start)));
 }
 
 // open_resolver - the validating resolver of one run, bounded by the run's deadline.
@@ -153,56 +196,36 @@ Result<SpfQueryResult> evaluate_spf(const SpfQueryOptions& options) {
 
 std::string tool_version() { return MAILCHECK_VERSION; }
 
-Result<Report> run_audit(const AuditOptions& options) {
-  asio::io_context io;
+asio::awaitable<Result<Report>> audit_domain(AuditOptions options, AreaCallback on_area) {
   const auto start = std::chrono::steady_clock::now();
-  auto resolver = open_resolver(io, options.resolver, start + options.timeout);
-  if (!resolver) return tl::unexpected(resolver.error());
+  auto executor = co_await asio::this_coro::executor;
+  dns::ResolverConfig rc = options.resolver;
+  rc.public_only = rc.public_only || options.public_only;
+  auto resolver = dns::Resolver::create(executor, rc);
+  if (!resolver) co_return tl::unexpected(resolver.error());
+  (*resolver)->set_deadline(start + options.timeout);
 
   Report report = report_header(options.domain, (*resolver)->summary());
-
-  std::exception_ptr failure;
-  std::optional<Collected> collected;
-  asio::co_spawn(io, collect(**resolver, options, start), [&](std::exception_ptr e, Collected c) {
-    failure = e;
-    if (!e) collected = std::move(c);
-  });
-  io.run();
-  if (failure) std::rethrow_exception(failure);  // a bug, not a DNS failure
-
-  report.areas.push_back(checks::evaluate_mx(collected->mx));
-  report.areas.push_back(checks::evaluate_dnssec(collected->zone, collected->mx));
-  report.areas.push_back(checks::evaluate_dane(collected->transport, collected->mx));
-  report.areas.push_back(checks::evaluate_starttls(collected->transport, collected->mx,
-                                                   options.ca_file,
-                                                   options.now ? options.now : std::time(nullptr)));
-  // A null MX (RFC 7505): the domain receives and sends no mail.
-  const bool non_mail = collected->mx.entries.size() == 1 && collected->mx.hosts.empty() &&
-                        collected->mx.entries.front().exchange == ".";
-  // TLS-RPT matters most where DANE makes senders insist on TLS (RFC 8460 §1).
-  const bool dane_in_use =
-      std::any_of(collected->transport.hosts.begin(), collected->transport.hosts.end(),
-                  [](const checks::HostTransport& h) {
-                    return h.tlsa.state == checks::TlsaState::kUsable ||
-                           h.tlsa.state == checks::TlsaState::kAllUnusable;
-                  });
-  const std::time_t now = options.now ? options.now : std::time(nullptr);
-  report.areas.push_back(checks::evaluate_mta_sts(collected->mta_sts, collected->mx,
-                                                  collected->transport, options.ca_file, now));
-  const bool sts_in_use =
-      report.areas.back().status != Status::kNone && report.areas.back().status != Status::kError;
-  report.areas.push_back(
-      checks::evaluate_tls_rpt(collected->tls_rpt, dane_in_use || sts_in_use, non_mail));
-  const auto dmarc_policy = checks::effective_policy(collected->dmarc);
-  report.areas.push_back(
-      checks::evaluate_spf(collected->spf, collected->mx_spf, collected->mx, dmarc_policy));
-  report.areas.push_back(checks::evaluate_dkim(collected->dkim, non_mail));
-  report.areas.push_back(checks::evaluate_dmarc(collected->dmarc));
-  report.areas.push_back(checks::evaluate_bimi(collected->bimi, collected->dmarc));
+  Progress progress(options, std::move(on_area));
+  co_await collect(progress, **resolver, start);
+  for (auto& area : progress.areas) report.areas.push_back(std::move(*area));
   report.grade = grade(report);
   report.elapsed_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  return report;
+  co_return report;
+}
+
+Result<Report> run_audit(const AuditOptions& options) {
+  asio::io_context io;
+  std::exception_ptr failure;
+  std::optional<Result<Report>> out;
+  asio::co_spawn(io, audit_domain(options, {}), [&](std::exception_ptr e, Result<Report> r) {
+    failure = e;
+    if (!e) out = std::move(r);
+  });
+  io.run();
+  if (failure) std::rethrow_exception(failure);  // a bug, not a DNS failure
+  return std::move(*out);
 }
 
 Result<HostInspection> inspect_host(const HostAuditOptions& options) {

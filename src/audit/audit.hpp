@@ -6,8 +6,10 @@
 // not run at all (bad configuration); DNS failures are findings inside the Report.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <ctime>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,8 +34,19 @@ struct AuditOptions {
   net::SmtpTimeouts smtp_timeouts;           // per step of each SMTP probe
   std::string ehlo_name = "mailcheck.invalid";
   std::time_t now = 0;  // certificate checks' clock; 0 = the real time
+  // The SSRF guard of a public service: never connect to (nor let the resolver query) an address
+  // that is not globally routable (core/address_class.hpp); such hosts become findings.
+  bool public_only = false;
 };
 
+// AreaCallback - called on the audit's executor as soon as an area is decided.
+using AreaCallback = std::function<void(const AreaReport&)>;
+
+// audit_domain - the audit as a coroutine on the caller's executor (`mailcheck serve` runs many on
+// its one event loop). on_area may be empty. options is copied into the coroutine.
+boost::asio::awaitable<Result<Report>> audit_domain(AuditOptions options, AreaCallback on_area);
+
+// run_audit - audit_domain on an event loop of its own, for one-shot callers.
 Result<Report> run_audit(const AuditOptions& options);
 
 // HostAuditOptions - `mailcheck dane HOST`: one host, no MX lookup, any port with TLSA.

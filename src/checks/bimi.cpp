@@ -61,8 +61,8 @@ AreaReport evaluate_bimi(const BimiData& data, const DmarcData& dmarc) {
   int pct = 100;
   const auto policy = effective_policy(dmarc, &pct);
   bool subdomains_exempt = false;
-  if (const auto records = dmarc.records(); records.size() == 1) {
-    const auto sp = policy::dmarc::parse_dmarc(records.front()).record.sp;
+  if (const auto dmarc_records = dmarc.records(); dmarc_records.size() == 1) {
+    const auto sp = policy::dmarc::parse_dmarc(dmarc_records.front()).record.sp;
     subdomains_exempt = sp && *sp == policy::dmarc::Policy::kNone;
   }
   const bool enforcing =

@@ -6,6 +6,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include "checks/spf.hpp"
+#include "core/address_class.hpp"
 #include "core/findings.hpp"
 #include "policy/mta_sts.hpp"
 #include "policy/text.hpp"
@@ -17,10 +18,6 @@ namespace {
 namespace asio = boost::asio;
 using namespace boost::asio::experimental::awaitable_operators;
 using policy::mta_sts::Mode;
-
-std::string addresses(const dns::Answer& a) {
-  return a.records.empty() || a.records.front().fields.empty() ? "" : a.records.front().fields[0];
-}
 
 // tls_version_ok - TLS 1.2 or later (§4.2 via §3.3's requirement on senders).
 bool tls_version_ok(const std::string& v) { return v == "TLSv1.2" || v == "TLSv1.3"; }
@@ -71,6 +68,16 @@ asio::awaitable<MtaStsData> collect_mta_sts(dns::Resolver& resolver, const Domai
     net::HttpsRequest req;
     req.host = d.policy_host;
     req.address = addr;
+    if (options.public_only && !is_public(addr)) {
+      net::HttpsResponse blocked;
+      blocked.request = std::move(req);
+      blocked.failure =
+          net::FetchFailure{net::FetchStep::kConnect, "blocked",
+                            fmt::format("{} is a {} address, not a public one; not connected", addr,
+                                        to_string(classify_address(addr)))};
+      d.fetch = std::move(blocked);
+      continue;  // a later address may be public
+    }
     req.path = "/.well-known/mta-sts.txt";
     req.timeouts = options.timeouts;
     auto cap = std::chrono::duration_cast<std::chrono::milliseconds>(left);
@@ -131,7 +138,10 @@ AreaReport evaluate_mta_sts(const MtaStsData& data, const MxData& mx,
     const auto pkix = f.chain_der.empty()
                           ? tls::PkixVerdict{}
                           : tls::verify_pkix(f.chain_der, data.policy_host, ca_file, now);
-    if (f.failure && f.failure->step != net::FetchStep::kResponse) {
+    if (f.failure && f.failure->kind == "blocked") {
+      fetch_id = "mta_sts.policy_host_not_public";
+      fetch_problem = fmt::format("{}: {}", data.policy_host, f.failure->detail);
+    } else if (f.failure && f.failure->step != net::FetchStep::kResponse) {
       fetch_id = "mta_sts.policy_unreachable";
       fetch_problem =
           fmt::format("{} [{}]: {} failed ({}: {})", data.policy_host, f.request.address,

@@ -39,6 +39,7 @@ struct MtaStsData {
 
 struct MtaStsOptions {
   net::HttpsTimeouts timeouts;
+  bool public_only = false;  // SSRF guard: addresses that are not public are not connected to
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 

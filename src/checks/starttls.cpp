@@ -33,7 +33,7 @@ nlohmann::json cert_json(const tls::CertificateInfo& c) {
 std::string_view failure_id(const net::ProbeFailure& f) {
   switch (f.step) {
     case net::ProbeStep::kConnect:
-      return "starttls.connect_failed";
+      return f.kind == "blocked" ? "starttls.address_not_public" : "starttls.connect_failed";
     case net::ProbeStep::kGreeting:
       // A reset lands on connect or greeting depending on timing; either way the server tore
       // the connection down, so it is one finding.
@@ -53,6 +53,10 @@ std::string_view failure_id(const net::ProbeFailure& f) {
 }
 
 std::string_view failure_fix(std::string_view id) {
+  if (id == "starttls.address_not_public") {
+    return "Publish only globally routable addresses (A/AAAA) for MX hosts that receive mail "
+           "from the internet; keep internal addresses in an internal view of the zone.";
+  }
   if (id == "starttls.connect_failed") {
     return "Make sure the server listens on port 25 on this address and that no firewall drops "
            "or refuses connections to it.";
@@ -103,7 +107,7 @@ AreaReport evaluate_starttls(const TransportData& transport, const MxData& mx,
   rep.elapsed_ms = transport.elapsed_ms;
   auto& findings = rep.findings;
   nlohmann::json hosts = nlohmann::json::array();
-  int addresses = 0, tls_ok = 0;
+  int addresses = 0, tls_ok = 0, blocked = 0;
 
   for (const auto& h : transport.hosts) {
     nlohmann::json hj{{"name", h.host}, {"addresses", nlohmann::json::array()}};
@@ -123,6 +127,7 @@ AreaReport evaluate_starttls(const TransportData& transport, const MxData& mx,
                          {"kind", p.failure->kind},
                          {"detail", p.failure->detail}};
         const std::string_view id = failure_id(*p.failure);
+        if (id == "starttls.address_not_public") ++blocked;
         if (!id.empty()) {
           std::vector<std::string> ev;
           if (p.greeting) ev.push_back(p.greeting->text());
@@ -266,6 +271,9 @@ AreaReport evaluate_starttls(const TransportData& transport, const MxData& mx,
   if (addresses == 0) {
     rep.status = Status::kNone;
     rep.summary = mx.hosts.empty() ? "no MX hosts" : "no MX address to probe";
+  } else if (blocked == addresses) {
+    rep.status = Status::kFail;
+    rep.summary = fmt::format("no public {} to probe ({} not public)", addresses_word, blocked);
   } else if (critical) {
     rep.status = Status::kFail;
     rep.summary = fmt::format("TLS works on {} of {} {}", tls_ok, addresses, addresses_word);

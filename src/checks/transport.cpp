@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/address_class.hpp"
 #include "core/parallel.hpp"
 
 namespace asio = boost::asio;
@@ -163,6 +164,18 @@ asio::awaitable<TlsaSearch> tlsa_search(dns::Resolver& resolver, const MxHost& h
   co_return s;
 }
 
+// blocked_probe - what the SSRF guard records instead of connecting to an address that is not
+// public: a connect failure of kind "blocked" (the starttls check reports it as such).
+asio::awaitable<net::ProbeResult> blocked_probe(net::ProbeTarget target) {
+  net::ProbeResult r;
+  r.failure =
+      net::ProbeFailure{net::ProbeStep::kConnect, "blocked",
+                        fmt::format("{} is a {} address, not a public one; not connected",
+                                    target.address, to_string(classify_address(target.address)))};
+  r.target = std::move(target);
+  co_return r;
+}
+
 asio::awaitable<std::vector<net::ProbeResult>> probe_host(const MxHost& host,
                                                           const TlsaSearch& tlsa,
                                                           const TransportOptions& options) {
@@ -189,6 +202,10 @@ asio::awaitable<std::vector<net::ProbeResult>> probe_host(const MxHost& host,
     t.ehlo_name = options.ehlo_name;
     t.tlsa = usable;
     t.extra_names = extra_names;
+    if (options.public_only && !is_public(addr)) {
+      probes.push_back(blocked_probe(std::move(t)));
+      continue;
+    }
     net::SmtpTimeouts to = options.timeouts;
     to.connect = cap(to.connect, options.deadline);
     to.greeting = cap(to.greeting, options.deadline);

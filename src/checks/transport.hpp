@@ -75,7 +75,8 @@ struct TransportOptions {
   std::string ehlo_name = "mailcheck.invalid";
   std::uint16_t port = 25;
   net::TlsMode mode = net::TlsMode::kStarttls;
-  bool mx_lookup = true;  // false: the hosts were named directly (mailcheck dane HOST)
+  bool mx_lookup = true;     // false: the hosts were named directly (mailcheck dane HOST)
+  bool public_only = false;  // SSRF guard: addresses that are not public are not connected to
 };
 
 boost::asio::awaitable<TransportData> collect_transport(

@@ -176,6 +176,12 @@ constexpr std::array kCatalogue = std::to_array<FindingDef>({
      "RFC 7672 §2.2.1"},
 
     // ---- starttls -------------------------------------------------------------------------------
+    {"starttls.address_not_public", Area::kStarttls, kCritical,
+     "An MX address is not a public internet address",
+     "The address is private, loopback, link-local, shared (CGNAT), multicast, documentation or "
+     "otherwise reserved: senders on the internet cannot reach it. A public checker does not "
+     "connect to such addresses (its guard against being used to reach internal networks).",
+     "RFC 6890; RFC 5321 §5.1"},
     {"starttls.connect_failed", Area::kStarttls, kCritical, "No SMTP connection to the MX address",
      "The connection was refused, reset or timed out; senders cannot deliver to this address.",
      "RFC 5321 §5.1"},
@@ -405,6 +411,12 @@ constexpr std::array kCatalogue = std::to_array<FindingDef>({
      "A record without v=STSv1 first or a valid id (1-32 letters and digits) counts as no "
      "policy.",
      "RFC 8461 §3.1"},
+    {"mta_sts.policy_host_not_public", Area::kMtaSts, kCritical,
+     "The policy host has no public internet address",
+     "mta-sts.<domain> resolves only to private, loopback or otherwise reserved addresses: "
+     "senders on the internet cannot fetch the policy. A public checker does not connect to such "
+     "addresses.",
+     "RFC 8461 §3.3; RFC 6890"},
     {"mta_sts.policy_unreachable", Area::kMtaSts, kCritical, "The policy cannot be fetched",
      "A connection, TLS or HTTP failure leaves senders with no policy: they deliver without "
      "MTA-STS.",

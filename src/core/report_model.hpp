@@ -15,6 +15,7 @@ namespace mc {
 // The areas of an audit, in report order. Each later check adds its own.
 // bimi is information only: its status never counts as a failure (see Report::any_failed).
 enum class Area { kMx, kDnssec, kDane, kStarttls, kMtaSts, kTlsRpt, kSpf, kDkim, kDmarc, kBimi };
+inline constexpr std::size_t kAreaCount = 10;
 
 // pass: deployed and correct; warn: deployed and working but weak; fail: broken or dangerous;
 // none: not deployed; error: could not be determined (the findings say why).

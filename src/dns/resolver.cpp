@@ -172,6 +172,22 @@ Result<std::unique_ptr<Resolver>> Resolver::create(asio::any_io_executor executo
       return tl::unexpected(ok.error());
     }
   }
+  // SSRF guard: in full recursion, delegations decide whom libunbound asks; a hostile zone could
+  // point its NS records at internal hosts. (Forwarders are the operator's choice and stay.)
+  if (config.public_only && config.forwarders.empty()) {
+    for (const char* block :
+         {"0.0.0.0/8",       "10.0.0.0/8",     "100.64.0.0/10", "127.0.0.0/8",    "169.254.0.0/16",
+          "172.16.0.0/12",   "192.0.0.0/24",   "192.0.2.0/24",  "192.168.0.0/16", "198.18.0.0/15",
+          "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/3",   "::/128",         "::1/128",
+          "::ffff:0:0/96",   "64:ff9b::/96",   "100::/64",      "2001:db8::/32",  "fc00::/7",
+          "fe80::/10",       "fec0::/10",      "ff00::/8"}) {
+      if (auto ok = check(ub_ctx_set_option(raw, "do-not-query-address:", block),
+                          "cannot restrict name server addresses");
+          !ok) {
+        return tl::unexpected(ok.error());
+      }
+    }
+  }
   // RFC 9715 / DNS flag day 2020: avoid IP fragmentation.
   (void)ub_ctx_set_option(raw, "edns-buffer-size:", "1232");
   // unbound keeps the full reason for a validation failure (signature expired, no DS matching a
@@ -210,7 +226,10 @@ void Resolver::on_result(void* arg, int err, ub_result* result) {
 void Resolver::watch_fd() {
   if (watching_ || in_flight_ == 0) return;
   watching_ = true;
-  auto on_ready = [this](boost::system::error_code ec) {
+  // The wait may complete after the Resolver is gone (an audit on a long-lived loop ends and
+  // frees it while the cancelled wait is still queued): the handler checks that it is alive.
+  auto on_ready = [this, alive = std::weak_ptr<bool>(alive_)](boost::system::error_code ec) {
+    if (alive.expired()) return;
     watching_ = false;
     if (!ec) ub_process(ctx_.get());  // runs on_result for every finished lookup
     watch_fd();

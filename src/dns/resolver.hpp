@@ -38,6 +38,10 @@ struct ResolverConfig {
   std::vector<std::string> forwarders;
   std::string trust_anchor_file = kDefaultTrustAnchor;  // zone-file DS or DNSKEY lines
   std::chrono::milliseconds query_timeout{10000};
+  // SSRF guard of a public service: never send a query to a name server whose address is not
+  // globally routable (private, loopback, link-local, CGNAT, ...), whatever the delegations say.
+  // Forwarders the operator configured are still used.
+  bool public_only = false;
 };
 
 // validate_forwarder - check "IP[@PORT]" syntax; the error says what is wrong.
@@ -76,6 +80,7 @@ class Resolver {
   std::size_t in_flight_ = 0;
   bool watching_ = false;
   std::size_t queries_sent_ = 0;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // expires with the Resolver
 };
 
 // answer_from_result - turn a libunbound result into an Answer (exposed for tests).

@@ -27,18 +27,23 @@ dns::ResolverConfig resolver_config(std::chrono::milliseconds query_timeout) {
   return c;
 }
 
-Report audit(const std::string& domain, std::chrono::milliseconds timeout,
-             std::chrono::milliseconds query_timeout) {
+audit::AuditOptions audit_options(const std::string& domain, std::chrono::milliseconds timeout,
+                                  std::chrono::milliseconds query_timeout) {
   auto name = DomainName::parse(domain);
   EXPECT_TRUE(name) << domain;
-  audit::AuditOptions o(*name);
+  audit::AuditOptions o(name ? *name : *DomainName::parse("invalid"));
   o.resolver = resolver_config(query_timeout);
   o.timeout = timeout;
   o.ca_file = g_env.ca;
   // Short SMTP step deadlines: the lab's misbehaving servers answer "slow" or not at all.
   o.smtp_timeouts = {std::chrono::seconds(3), std::chrono::seconds(4), std::chrono::seconds(4),
                      std::chrono::seconds(4)};
-  auto r = audit::run_audit(o);
+  return o;
+}
+
+Report audit(const std::string& domain, std::chrono::milliseconds timeout,
+             std::chrono::milliseconds query_timeout) {
+  auto r = audit::run_audit(audit_options(domain, timeout, query_timeout));
   EXPECT_TRUE(r) << (r ? "" : r.error().message);
   return r ? *r : Report{};
 }

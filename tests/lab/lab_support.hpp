@@ -24,6 +24,11 @@ const LabEnv& env();
 dns::ResolverConfig resolver_config(
     std::chrono::milliseconds query_timeout = std::chrono::seconds(5));
 
+// audit_options - how lab tests audit a lab domain (lab recursor and CA, short SMTP deadlines).
+audit::AuditOptions audit_options(
+    const std::string& domain, std::chrono::milliseconds timeout = std::chrono::seconds(20),
+    std::chrono::milliseconds query_timeout = std::chrono::seconds(5));
+
 // audit - run a full audit of a lab domain; fails the test when the audit cannot run.
 Report audit(const std::string& domain,
              std::chrono::milliseconds timeout = std::chrono::seconds(20),
