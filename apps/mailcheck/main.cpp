@@ -18,6 +18,7 @@
 #include "core/findings.hpp"
 #include "report/render.hpp"
 #include "rollover_cmd.hpp"
+#include "serve_cmd.hpp"
 #include "spf_cmd.hpp"
 #include "tls/pem.hpp"
 #include "tools/tlsa_gen.hpp"
@@ -184,6 +185,10 @@ int run(int argc, char** argv) {
   SpfCli spf;
   add_spf(app, spf);
 
+  // serve
+  ServeCli serve;
+  add_serve(app, serve);
+
   // findings
   auto* findings = app.add_subcommand("findings", "Print the findings catalogue");
   std::string findings_format = "markdown";
@@ -218,6 +223,7 @@ int run(int argc, char** argv) {
   }
 
   if (rollover.root->parsed()) return run_rollover(rollover);
+  if (serve.cmd->parsed()) return run_serve(serve);
   if (spf.cmd->parsed()) {
     spf.sender_given = spf.cmd->count("--sender") > 0;
     return run_spf(spf);

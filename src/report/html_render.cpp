@@ -6,9 +6,8 @@
 #include "report/render.hpp"
 
 namespace mc::report {
-namespace {
 
-std::string esc(std::string_view s) {
+std::string html_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
@@ -35,6 +34,10 @@ std::string esc(std::string_view s) {
   return out;
 }
 
+namespace {
+
+std::string esc(std::string_view s) { return html_escape(s); }
+
 constexpr std::string_view kStyle = R"(
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b;line-height:1.45}
 h1{font-size:1.5rem;margin-bottom:.2rem}
@@ -46,7 +49,8 @@ th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #ddd;vertical
 .fail{background:#fde0e0;color:#8a1010}.none{background:#e2eef9;color:#0c4a7a}.error{background:#efe3f6;color:#5b1a7a}
 .sev-critical{color:#8a1010}.sev-warning{color:#6b4e00}.sev-info{color:#0c4a7a}
 .finding{border-left:4px solid #ccc;padding:.2rem .8rem;margin:.8rem 0}
-.finding.critical{border-color:#c62828}.finding.warning{border-color:#e0a800}.finding.info{border-color:#1e6fb8}
+.finding.critical{border-color:#c62828}
+ol.fix-first li{margin:.3rem 0}.finding.warning{border-color:#e0a800}.finding.info{border-color:#1e6fb8}
 pre{background:#f5f5f5;padding:.5rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
 code{font-family:ui-monospace,Menlo,Consolas,monospace}
 @media print{body{margin:0;max-width:none}.finding{break-inside:avoid}}
@@ -54,21 +58,10 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace}
 
 }  // namespace
 
-std::string render_html(const Report& report) {
+std::string_view html_style() { return kStyle; }
+
+std::string render_html_overview(const Report& report) {
   std::string out;
-  out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  out += fmt::format("<title>MailCheck report for {}</title>\n", esc(report.domain_unicode));
-  out += fmt::format("<style>{}</style>\n</head>\n<body>\n<main>\n", kStyle);
-  out += fmt::format("<h1>MailCheck report for {}</h1>\n", esc(report.domain_unicode));
-  std::string dns =
-      report.resolver.mode == "forwarding"
-          ? fmt::format("forwarding to {}", fmt::join(report.resolver.forwarders, ", "))
-          : std::string("recursive from the root");
-  out += fmt::format(
-      "<p class=\"meta\">{}{} · {} · DNS {}, DNSSEC validated locally · mailcheck {}</p>\n",
-      esc(report.domain), report.domain != report.domain_unicode ? " (IDN)" : "",
-      esc(report.generated_at), esc(dns), esc(report.tool_version));
   if (report.grade) {
     const Grade& g = *report.grade;
     out += fmt::format("<p class=\"grade\">Grade <strong>{}</strong> ({}/100){}{}{}</p>\n",
@@ -88,38 +81,81 @@ std::string render_html(const Report& report) {
         to_string(a.area), to_string(a.status), esc(a.summary));
   }
   out += "</tbody>\n</table>\n";
-  for (const auto& a : report.areas) {
-    out += fmt::format(
-        "<section id=\"{0}\" aria-labelledby=\"h-{0}\">\n<h2 id=\"h-{0}\">{0} "
-        "<span class=\"status {1}\">{1}</span></h2>\n",
-        to_string(a.area), to_string(a.status));
-    if (!a.facts.empty()) {
-      out += "<table>\n<tbody>\n";
-      for (const auto& f : a.facts) {
-        out += fmt::format("<tr><th scope=\"row\">{}</th><td>{}</td></tr>\n", esc(f.label),
-                           esc(f.value));
-      }
-      out += "</tbody>\n</table>\n";
-    }
-    for (const auto& f : a.findings) {
+  // What to fix first: the most important recommendations (in full in the sections below).
+  if (const auto first = by_impact(report); !first.empty()) {
+    out += "<h2 id=\"fix-first\">Fix first</h2>\n<ol class=\"fix-first\">\n";
+    for (std::size_t i = 0; i < first.size() && i < 5; ++i) {
+      const Finding& f = *first[i];
       const FindingDef& def = finding_def(f.id);
       out += fmt::format(
-          "<div class=\"finding {0}\">\n<p><strong class=\"sev-{0}\">{0}</strong> "
-          "<code>{1}</code>: {2}</p>\n",
-          to_string(def.severity), esc(f.id), esc(f.summary));
-      out += fmt::format("<p>{}</p>\n", esc(def.explanation));
-      if (!f.evidence.empty()) {
-        out += "<details><summary>Evidence</summary>\n<pre>";
-        for (const auto& e : f.evidence) out += esc(e) + "\n";
-        out += "</pre></details>\n";
-      }
-      if (!f.recommendation.empty()) {
-        out += fmt::format("<p>Fix:</p>\n<pre>{}</pre>\n", esc(f.recommendation));
-      }
-      out += fmt::format("<p class=\"meta\">{}</p>\n</div>\n", esc(def.reference));
+          "<li><strong class=\"sev-{0}\">{0}</strong> <a href=\"#{1}\"><code>{2}</code></a>: "
+          "{3}</li>\n",
+          to_string(def.severity), to_string(def.area), esc(f.id), esc(f.summary));
     }
-    out += "</section>\n";
+    out += "</ol>\n";
+    if (first.size() > 5) {
+      out += fmt::format("<p class=\"meta\">... and {} more below.</p>\n", first.size() - 5);
+    }
   }
+  return out;
+}
+
+std::string render_html_area(const AreaReport& a) {
+  std::string out;
+  out += fmt::format(
+      "<section id=\"{0}\" aria-labelledby=\"h-{0}\">\n<h2 id=\"h-{0}\">{0} "
+      "<span class=\"status {1}\">{1}</span></h2>\n",
+      to_string(a.area), to_string(a.status));
+  if (!a.facts.empty()) {
+    out += "<table>\n<tbody>\n";
+    for (const auto& f : a.facts) {
+      out += fmt::format("<tr><th scope=\"row\">{}</th><td>{}</td></tr>\n", esc(f.label),
+                         esc(f.value));
+    }
+    out += "</tbody>\n</table>\n";
+  }
+  for (const auto& f : a.findings) {
+    const FindingDef& def = finding_def(f.id);
+    out += fmt::format(
+        "<div class=\"finding {0}\">\n<p><strong class=\"sev-{0}\">{0}</strong> "
+        "<code>{1}</code>: {2}</p>\n",
+        to_string(def.severity), esc(f.id), esc(f.summary));
+    out += fmt::format("<p>{}</p>\n", esc(def.explanation));
+    if (!f.evidence.empty()) {
+      out += "<details><summary>Evidence</summary>\n<pre>";
+      for (const auto& e : f.evidence) out += esc(e) + "\n";
+      out += "</pre></details>\n";
+    }
+    if (!f.recommendation.empty()) {
+      out += fmt::format("<p>Fix:</p>\n<pre>{}</pre>\n", esc(f.recommendation));
+    }
+    out += fmt::format("<p class=\"meta\">{}</p>\n</div>\n", esc(def.reference));
+  }
+  out += "</section>\n";
+  return out;
+}
+
+std::string render_html_meta(const Report& report) {
+  std::string dns =
+      report.resolver.mode == "forwarding"
+          ? fmt::format("forwarding to {}", fmt::join(report.resolver.forwarders, ", "))
+          : std::string("recursive from the root");
+  return fmt::format(
+      "<p class=\"meta\">{}{} · {} · DNS {}, DNSSEC validated locally · mailcheck {}</p>\n",
+      esc(report.domain), report.domain != report.domain_unicode ? " (IDN)" : "",
+      esc(report.generated_at), esc(dns), esc(report.tool_version));
+}
+
+std::string render_html(const Report& report) {
+  std::string out;
+  out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  out += fmt::format("<title>MailCheck report for {}</title>\n", esc(report.domain_unicode));
+  out += fmt::format("<style>{}</style>\n</head>\n<body>\n<main>\n", kStyle);
+  out += fmt::format("<h1>MailCheck report for {}</h1>\n", esc(report.domain_unicode));
+  out += render_html_meta(report);
+  out += render_html_overview(report);
+  for (const auto& a : report.areas) out += render_html_area(a);
   out += "</main>\n</body>\n</html>\n";
   return out;
 }

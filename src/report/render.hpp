@@ -22,6 +22,14 @@ std::string render_text(const Report& report, const TextOptions& options);
 
 std::string render_html(const Report& report);
 
+// The parts of the HTML report, for pages that assemble them (the web checker streams areas as
+// they are decided). All text from the Report is escaped.
+std::string html_escape(std::string_view text);
+std::string_view html_style();                           // the report's CSS
+std::string render_html_meta(const Report& report);      // domain, time, resolver, version
+std::string render_html_overview(const Report& report);  // grade, summary table, "Fix first"
+std::string render_html_area(const AreaReport& area);    // one <section id="AREA">
+
 // by_impact - the findings that carry a recommendation, most important first: by severity
 // (critical, warning, info), then by how much the area protects the domain's mail (mx, starttls,
 // dane, mta_sts, dmarc, spf, dnssec, dkim, tls_rpt, bimi), then in report order.

@@ -1,0 +1,361 @@
+#!/usr/bin/env python3
+"""serve_test.py - `mailcheck serve` inside the lab: the JSON API (validated against the report
+schema), the result pages and the event stream, bad input, request limits, per-client rate limits
+and the audit cap (429 with Retry-After), the SSRF guard on and off (the lab's SMTP and HTTPS
+servers log every connection), the access log, and a clean SIGTERM shutdown.
+
+Run by ctest inside the lab's network namespace (lab/lab.sh exec)."""
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.parse
+
+import labenv
+
+import jsonschema
+
+ARGS = None
+
+
+class Server:
+    """One `mailcheck serve` process on 127.0.0.1 with a port the kernel picks."""
+
+    def __init__(self, *extra, allow_private=True):
+        env = labenv.lab_env(ARGS.lab_dir)
+        self.dir = tempfile.TemporaryDirectory()
+        self.access_log = os.path.join(self.dir.name, "access.log")
+        self.status_path = os.path.join(self.dir.name, "status.log")
+        cmd = [ARGS.mailcheck, "serve", "--listen", "127.0.0.1:0",
+               "--resolver", env["LAB_RESOLVER"], "--trust-anchor", env["LAB_TRUST_ANCHOR"],
+               "--ca-file", env["LAB_CA"], "--access-log", self.access_log,
+               "--timeout", "20", "--smtp-timeout", "4", *extra]
+        if allow_private:
+            cmd.append("--allow-private")
+        self.status = open(self.status_path, "w+")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.status)
+        deadline = time.monotonic() + 20
+        self.port = None
+        while time.monotonic() < deadline and self.port is None:
+            with open(self.status_path) as f:
+                m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", f.read())
+            if m:
+                self.port = int(m.group(1))
+            elif self.proc.poll() is not None:
+                raise RuntimeError("mailcheck serve exited: " + open(self.status_path).read())
+            else:
+                time.sleep(0.05)
+        if self.port is None:
+            raise RuntimeError("mailcheck serve did not start")
+
+    def get(self, path, method="GET", headers=None, timeout=60):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        conn.request(method, path, headers=headers or {})
+        resp = conn.getresponse()
+        body = resp.read()
+        conn.close()
+        return resp, body
+
+    def api(self, domain):
+        resp, body = self.get("/api/v1/check?domain=" + urllib.parse.quote(domain))
+        return resp, json.loads(body)
+
+    def events(self, domain):
+        """The event stream of one domain: a list of (event, data)."""
+        resp, body = self.get("/api/v1/events?domain=" + urllib.parse.quote(domain))
+        assert resp.status == 200, (resp.status, body)
+        out = []
+        for block in body.decode().split("\n\n"):
+            lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+            if "event" in lines:
+                out.append((lines["event"], json.loads(lines["data"])))
+        return out
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=timeout)
+        self.status.seek(0)
+        out = self.status.read()
+        self.status.close()
+        return out
+
+    def access_lines(self):
+        with open(self.access_log) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+
+def lab_log_lines(name, needle):
+    """Lines of the lab's SMTP or HTTPS server log that mention needle."""
+    with open(os.path.join(ARGS.lab_dir, name), errors="replace") as f:
+        return [line for line in f if needle in line]
+
+
+class Serve(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        with open(ARGS.schema) as f:
+            cls.validator = jsonschema.Draft202012Validator(json.load(f))
+        cls.server = Server("--rate", "600", "--burst", "100")
+
+    @classmethod
+    def tearDownClass(cls):
+        out = cls.server.stop()
+        assert cls.server.proc.returncode == 0, out
+
+    def test_api_report_is_schema_valid_and_cached(self):
+        resp, report = self.server.api("showcase.co.nz")
+        self.assertEqual(resp.status, 200)
+        self.assertEqual(resp.getheader("Content-Type"), "application/json")
+        self.validator.validate(report)
+        self.assertEqual(report["domain"], "showcase.co.nz")
+        self.assertEqual(report["grade"]["letter"], "A")
+        resp2, report2 = self.server.api("showcase.co.nz")
+        self.assertEqual(resp2.getheader("X-Cache"), "hit")
+        self.assertIsNotNone(resp2.getheader("Age"))
+        self.assertEqual(report2["generated_at"], report["generated_at"])
+
+    def test_pasted_forms_of_a_domain_are_understood(self):
+        for given in ("  Showcase.CO.NZ ", "postmaster@showcase.co.nz",
+                      "https://showcase.co.nz/some/page"):
+            resp, report = self.server.api(given)
+            self.assertEqual(resp.status, 200, given)
+            self.assertEqual(report["domain"], "showcase.co.nz", given)
+
+    def test_idn_domain(self):
+        resp, report = self.server.api("müller.co.nz")
+        self.assertEqual(resp.status, 200)
+        self.assertEqual(report["domain"], "xn--mller-kva.co.nz")
+        resp, body = self.server.get("/check?domain=xn--mller-kva.co.nz&wait=1")
+        self.assertIn("müller.co.nz", body.decode())
+
+    def test_bad_input_is_a_400_that_says_why(self):
+        for query, code in (("", "missing_domain"), ("?domain=", "missing_domain"),
+                            ("?domain=exa%20mple.nz", "invalid_domain"),
+                            ("?domain=" + "a" * 2000, "invalid_domain"),
+                            ("?domain=%3Cscript%3E", "invalid_domain"),
+                            ("?domain=a..b", "invalid_domain")):
+            resp, body = self.server.get("/api/v1/check" + query)
+            self.assertEqual(resp.status, 400, query)
+            err = json.loads(body)["error"]
+            self.assertEqual(err["code"], code, query)
+            self.assertTrue(err["message"], query)
+
+    def test_user_input_is_escaped_in_pages(self):
+        resp, body = self.server.get("/check?domain=%22%3E%3Cscript%3Ealert(1)%3C/script%3E")
+        self.assertEqual(resp.status, 400)
+        page = body.decode()
+        self.assertNotIn("<script>alert", page)
+        self.assertIn("&lt;script&gt;alert(1)&lt;/script&gt;", page)
+
+    def test_security_headers_everywhere(self):
+        for path in ("/", "/check?domain=showcase.co.nz&wait=1", "/healthz", "/static/app.js",
+                     "/nope"):
+            resp, _ = self.server.get(path)
+            csp = resp.getheader("Content-Security-Policy")
+            self.assertIn("default-src 'none'", csp, path)
+            self.assertIn("script-src 'self'", csp, path)
+            self.assertNotIn("unsafe", csp, path)
+            self.assertEqual(resp.getheader("X-Content-Type-Options"), "nosniff", path)
+            self.assertEqual(resp.getheader("X-Frame-Options"), "DENY", path)
+
+    def test_request_limits(self):
+        resp, _ = self.server.get("/", method="POST")
+        self.assertEqual(resp.status, 405)
+        self.assertEqual(resp.getheader("Allow"), "GET, HEAD")
+        resp, _ = self.server.get("/", headers={"X-Big": "x" * 10000})
+        self.assertEqual(resp.status, 431)
+        resp, body = self.server.get("/healthz", method="HEAD")
+        self.assertEqual(resp.status, 200)
+        self.assertEqual(body, b"")
+        # A request with a body is refused (nothing here takes one).
+        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+        reply = s.recv(4096)
+        s.close()
+        self.assertIn(b" 413 ", reply.split(b"\r\n")[0] + b" ")
+        # Garbage is a 400, not a crash.
+        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
+        s.sendall(b"\x16\x03\x01\x02\x00garbage\r\n\r\n")
+        reply = s.recv(4096)
+        s.close()
+        self.assertIn(b"400", reply.split(b"\r\n")[0])
+        resp, _ = self.server.get("/healthz")
+        self.assertEqual(resp.status, 200)
+
+    def test_slow_client_is_cut_off(self):
+        # Half a request line, then silence: the server closes after its request timeout (10 s).
+        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=30)
+        s.sendall(b"GET / HT")
+        start = time.monotonic()
+        self.assertEqual(s.recv(4096), b"")
+        self.assertLess(time.monotonic() - start, 25)
+        s.close()
+
+    def test_event_stream_sends_every_area_once_then_the_overview(self):
+        events = self.server.events("good.co.nz")
+        names = [e for e, _ in events]
+        self.assertEqual(names[-1], "done")
+        areas = [d["area"] for e, d in events if e == "area"]
+        self.assertEqual(sorted(areas), sorted(["mx", "dnssec", "dane", "starttls", "mta_sts",
+                                                "tls_rpt", "spf", "dkim", "dmarc", "bimi"]))
+        for e, d in events:
+            if e == "area":
+                self.assertTrue(d["html"].startswith('<section id="%s"' % d["area"]))
+        done = events[-1][1]
+        self.assertIn("Summary", done["overview"])
+        # The same result, now cached, replays the whole stream at once.
+        again = self.server.events("good.co.nz")
+        self.assertEqual([e for e, _ in again], names)
+
+    def test_result_page_pending_then_whole(self):
+        resp, body = self.server.get("/check?domain=dkim-ok.co.nz")
+        self.assertEqual(resp.status, 200)
+        page = body.decode()
+        if 'data-state="pending"' in page:
+            self.assertIn('src="/static/app.js"', page)
+            self.assertEqual(page.count('class="pending"'), 10)
+        resp, body = self.server.get("/check?domain=dkim-ok.co.nz&wait=1")
+        page = body.decode()
+        self.assertIn('data-state="done"', page)
+        self.assertIn("Fix first", page)
+        self.assertIn('<section id="dkim"', page)
+
+    def test_health(self):
+        resp, body = self.server.get("/healthz")
+        self.assertEqual(resp.status, 200)
+        h = json.loads(body)
+        self.assertEqual(h["status"], "ok")
+        for key in ("audits_running", "cached_results", "connections", "uptime_s"):
+            self.assertIn(key, h)
+
+    def test_access_log_is_one_json_object_per_request(self):
+        self.server.get("/healthz?probe=access-log")
+        time.sleep(0.1)
+        lines = self.server.access_lines()
+        self.assertTrue(lines)
+        for line in lines:
+            for key in ("time", "client", "method", "target", "status", "bytes", "ms", "cache"):
+                self.assertIn(key, line)
+        mine = [x for x in lines if x["target"] == "/healthz?probe=access-log"]
+        self.assertEqual(len(mine), 1)
+        self.assertEqual(mine[0]["status"], 200)
+        self.assertEqual(mine[0]["client"], "127.0.0.1")
+
+
+class Limits(unittest.TestCase):
+    def test_per_client_rate_limit(self):
+        server = Server("--rate", "1", "--burst", "2")
+        try:
+            for d in ("dmarc-reject.co.nz", "dmarc-none.co.nz"):
+                resp, _ = server.api(d)
+                self.assertEqual(resp.status, 200, d)
+            resp, body = server.api("dmarc-quarantine.co.nz")
+            self.assertEqual(resp.status, 429)
+            self.assertEqual(body["error"]["code"], "rate_limited")
+            self.assertGreaterEqual(int(resp.getheader("Retry-After")), 1)
+            # Cached results cost nothing.
+            resp, _ = server.api("dmarc-reject.co.nz")
+            self.assertEqual(resp.status, 200)
+            resp, body = server.get("/check?domain=dmarc-quarantine.co.nz")
+            self.assertEqual(resp.status, 429)
+            self.assertIn("try again in", body.decode())
+        finally:
+            self.assertIn("stopped", server.stop())
+        self.assertEqual(server.proc.returncode, 0)
+
+    def test_audit_cap(self):
+        # One audit at a time; smtp-slow-drip's banner drips until the SMTP deadline (4 s).
+        server = Server("--max-audits", "1")
+        try:
+            resp, body = server.get("/check?domain=smtp-slow-drip.co.nz")
+            self.assertEqual(resp.status, 200)
+            self.assertIn(b'data-state="pending"', body)
+            resp, body = server.api("dmarc-reject.co.nz")
+            self.assertEqual(resp.status, 429)
+            self.assertEqual(body["error"]["code"], "busy")
+            self.assertGreaterEqual(int(resp.getheader("Retry-After")), 1)
+            # Joining the running audit is not a new one.
+            resp, report = server.api("smtp-slow-drip.co.nz")
+            self.assertEqual(resp.status, 200)
+            self.assertEqual(report["domain"], "smtp-slow-drip.co.nz")
+        finally:
+            server.stop()
+
+    def stop_during_a_slow_audit(self, grace):
+        """Start an audit that takes seconds, SIGTERM the server: (its log, seconds to exit)."""
+        server = Server("--shutdown-grace", grace)
+        resp, _ = server.get("/check?domain=smtp-slow-drip.co.nz")
+        self.assertEqual(resp.status, 200)
+        time.sleep(0.3)
+        start = time.monotonic()
+        out = server.stop()
+        self.assertEqual(server.proc.returncode, 0, out)
+        return out, time.monotonic() - start
+
+    def test_sigterm_lets_running_audits_finish(self):
+        out, took = self.stop_during_a_slow_audit("20")
+        self.assertIn("1 audit(s) running", out)
+        self.assertIn("stopped (0 audit(s) cancelled)", out)
+        self.assertLess(took, 20)
+
+    def test_sigterm_cancels_audits_past_the_grace_period(self):
+        out, took = self.stop_during_a_slow_audit("0.5")
+        self.assertIn("stopped (1 audit(s) cancelled)", out)
+        self.assertLess(took, 3)
+
+
+class SsrfGuard(unittest.TestCase):
+    """serve-guard.co.nz is used by this test alone, so the lab servers' logs show exactly
+    whether anything connected to its hosts."""
+
+    def connections(self):
+        return (len(lab_log_lines("smtp.log", "mx.serve-guard.co.nz")),
+                len(lab_log_lines("https.log", "mta-sts.serve-guard.co.nz")))
+
+    def test_guard_on_connects_to_nothing_and_reports_why(self):
+        server = Server(allow_private=False)
+        try:
+            before = self.connections()
+            resp, report = server.api("serve-guard.co.nz")
+            self.assertEqual(resp.status, 200)
+            st = report["checks"]["starttls"]
+            self.assertEqual(st["status"], "fail")
+            ids = {f["id"] for f in report["findings"] if f["check"] == "starttls"}
+            self.assertEqual(ids, {"starttls.address_not_public"})
+            for host in st["hosts"]:
+                for a in host["addresses"]:
+                    self.assertFalse(a["connected"])
+                    self.assertEqual(a["failure"]["kind"], "blocked")
+            sts_ids = {f["id"] for f in report["findings"] if f["check"] == "mta_sts"}
+            self.assertIn("mta_sts.policy_host_not_public", sts_ids)
+            self.assertEqual(report["checks"]["dmarc"]["status"], "pass")
+            time.sleep(0.5)  # the lab servers log when a connection ends
+            self.assertEqual(self.connections(), before)
+        finally:
+            server.stop()
+
+    def test_guard_off_connects(self):
+        server = Server(allow_private=True)
+        try:
+            before = self.connections()
+            resp, report = server.api("serve-guard.co.nz")
+            self.assertEqual(resp.status, 200)
+            self.assertEqual(report["checks"]["starttls"]["status"], "pass")
+            self.assertEqual(report["checks"]["mta_sts"]["status"], "pass")
+            time.sleep(0.5)
+            after = self.connections()
+            self.assertGreater(after[0], before[0])
+            self.assertGreater(after[1], before[1])
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    labenv.main(globals(), extra_args=("--schema",))

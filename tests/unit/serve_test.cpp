@@ -1,0 +1,108 @@
+// serve_test.cpp - the web checker's pure parts: per-client rate limits and the pages' escaping.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "serve/pages.hpp"
+#include "serve/rate_limit.hpp"
+
+namespace mc::serve {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = RateLimiter::Clock;
+
+TEST(RateLimiter, AllowsTheBurstThenSaysHowLongToWait) {
+  RateLimiter limiter(6, 3);  // 6 a minute: one every 10 s
+  const auto t0 = Clock::time_point{} + 1h;
+  EXPECT_FALSE(limiter.take("a", t0));
+  EXPECT_FALSE(limiter.take("a", t0));
+  EXPECT_FALSE(limiter.take("a", t0));
+  auto wait = limiter.take("a", t0);
+  ASSERT_TRUE(wait);
+  EXPECT_EQ(*wait, 10s);
+  // Half a token later: 5 s still to wait.
+  wait = limiter.take("a", t0 + 5s);
+  ASSERT_TRUE(wait);
+  EXPECT_EQ(*wait, 5s);
+  EXPECT_FALSE(limiter.take("a", t0 + 10s));
+  EXPECT_TRUE(limiter.take("a", t0 + 10s));
+}
+
+TEST(RateLimiter, ClientsHaveTheirOwnBuckets) {
+  RateLimiter limiter(1, 1);
+  const auto t0 = Clock::time_point{} + 1h;
+  EXPECT_FALSE(limiter.take("192.0.2.1", t0));
+  EXPECT_TRUE(limiter.take("192.0.2.1", t0));
+  EXPECT_FALSE(limiter.take("192.0.2.2", t0));
+}
+
+TEST(RateLimiter, RefillStopsAtTheBurst) {
+  RateLimiter limiter(60, 2);
+  const auto t0 = Clock::time_point{} + 1h;
+  EXPECT_FALSE(limiter.take("a", t0));
+  // An hour idle refills to 2, not to 3600.
+  const auto t1 = t0 + 1h;
+  EXPECT_FALSE(limiter.take("a", t1));
+  EXPECT_FALSE(limiter.take("a", t1));
+  EXPECT_TRUE(limiter.take("a", t1));
+}
+
+TEST(RateLimiter, ForgetsClientsWhoseBucketsAreFullAgain) {
+  RateLimiter limiter(60, 2);
+  const auto t0 = Clock::time_point{} + 1h;
+  for (int i = 0; i < 100; ++i) limiter.take("client-" + std::to_string(i), t0);
+  EXPECT_EQ(limiter.clients(), 100u);
+  limiter.take("late", t0 + 5min);
+  EXPECT_EQ(limiter.clients(), 1u);
+}
+
+TEST(RateLimiter, ZeroRateNeverRefills) {
+  RateLimiter limiter(0, 1);
+  const auto t0 = Clock::time_point{} + 1h;
+  EXPECT_FALSE(limiter.take("a", t0));
+  auto wait = limiter.take("a", t0 + 24h);
+  ASSERT_TRUE(wait);
+  EXPECT_GE(*wait, 60s);
+}
+
+TEST(Pages, EscapeWhatTheUserTyped) {
+  const std::string evil = "\"><script>alert(1)</script>";
+  const std::string page = home_page(evil, "bad: " + evil);
+  EXPECT_EQ(page.find("<script>alert"), std::string::npos);
+  EXPECT_NE(page.find("&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+  const std::string msg = message_page("<b>t</b>", evil);
+  EXPECT_EQ(msg.find("<script>alert"), std::string::npos);
+  EXPECT_EQ(msg.find("<b>t</b>"), std::string::npos);
+}
+
+TEST(Pages, HaveNoInlineScriptOrStyle) {
+  // The CSP allows scripts and styles from the server's own files only.
+  for (const std::string& page :
+       {home_page(), pending_page("example.co.nz", "example.co.nz"), message_page("t", "m")}) {
+    EXPECT_EQ(page.find("<style"), std::string::npos);
+    EXPECT_EQ(page.find(" style="), std::string::npos);
+    EXPECT_EQ(page.find("<script>"), std::string::npos);
+    EXPECT_FALSE(std::regex_search(page, std::regex(" on[a-z]+="))) << "no inline event handlers";
+  }
+  EXPECT_EQ(std::string(kContentSecurityPolicy).find("unsafe"), std::string::npos);
+}
+
+TEST(Pages, PendingPageHasAPlaceholderPerAreaAndEncodesTheDomain) {
+  const std::string page = pending_page("xn--mller-kva.co.nz", "müller.co.nz");
+  for (std::size_t i = 0; i < kAreaCount; ++i) {
+    const std::string id = std::string(to_string(static_cast<Area>(i)));
+    EXPECT_NE(page.find("<section id=\"" + id + "\" class=\"pending\""), std::string::npos) << id;
+  }
+  EXPECT_NE(page.find("data-domain=\"xn--mller-kva.co.nz\""), std::string::npos);
+  EXPECT_NE(page.find("müller.co.nz"), std::string::npos);
+}
+
+TEST(Pages, UrlEncodeKeepsOnlyUnreservedCharacters) {
+  EXPECT_EQ(url_encode("a.b-c_d~e"), "a.b-c_d~e");
+  EXPECT_EQ(url_encode("a&b=c d"), "a%26b%3Dc%20d");
+  EXPECT_EQ(url_encode("ü"), "%C3%BC");
+}
+
+}  // namespace
+}  // namespace mc::serve
