@@ -46,9 +46,11 @@ std::string now_rfc3339() {
 // (in report order) and hands it to on_area: a caller streaming results sees each area as soon as
 // it is known, not when the slowest probe ends.
 struct Progress {
-  Progress(const AuditOptions& o, AreaCallback cb) : options(o), on_area(std::move(cb)) {}
+  Progress(const AuditOptions& o, AreaCallback cb, std::chrono::steady_clock::time_point t0)
+      : options(o), on_area(std::move(cb)), start(t0) {}
   const AuditOptions& options;
   AreaCallback on_area;
+  std::chrono::steady_clock::time_point start;
   std::optional<checks::MxData> mx;
   std::optional<checks::ZoneData> zone;
   std::optional<checks::TransportData> transport;
@@ -79,6 +81,9 @@ struct Progress {
     auto& slot = areas[static_cast<std::size_t>(a)];
     if (slot || !ready) return;
     slot = evaluate();
+    // When the area was decided: its last input arrived (the data's own times stay in details).
+    slot->elapsed_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (on_area) on_area(*slot);
   }
 
@@ -206,7 +211,7 @@ asio::awaitable<Result<Report>> audit_domain(AuditOptions options, AreaCallback 
   (*resolver)->set_deadline(start + options.timeout);
 
   Report report = report_header(options.domain, (*resolver)->summary());
-  Progress progress(options, std::move(on_area));
+  Progress progress(options, std::move(on_area), start);
   co_await collect(progress, **resolver, start);
   for (auto& area : progress.areas) report.areas.push_back(std::move(*area));
   report.grade = grade(report);

@@ -8,7 +8,10 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <filesystem>
+#include <map>
 #include <memory>
+#include <mutex>
 
 #include "policy/tlsa.hpp"
 
@@ -111,6 +114,35 @@ std::string der_to_pem(const std::string& der) {
   return std::string(data, static_cast<std::size_t>(len));
 }
 
+namespace {
+
+// trust_store - the system CAs plus extra_ca_file, loaded once and shared: parsing the system
+// bundle costs far more than a verification, and an audit verifies every MX address's chain and
+// the MTA-STS policy host's. A changed extra file (by modification time) is loaded afresh.
+std::shared_ptr<X509_STORE> trust_store(const std::string& extra_ca_file) {
+  struct Entry {
+    std::shared_ptr<X509_STORE> store;
+    std::filesystem::file_time_type mtime;
+  };
+  static std::mutex mutex;
+  static std::map<std::string, Entry> cache;
+  std::error_code ec;
+  const auto mtime = extra_ca_file.empty() ? std::filesystem::file_time_type{}
+                                           : std::filesystem::last_write_time(extra_ca_file, ec);
+  std::lock_guard lock(mutex);
+  if (auto it = cache.find(extra_ca_file); it != cache.end() && it->second.mtime == mtime) {
+    return it->second.store;
+  }
+  std::shared_ptr<X509_STORE> store(X509_STORE_new(), X509_STORE_free);
+  X509_STORE_set_default_paths(store.get());
+  if (!extra_ca_file.empty()) X509_STORE_load_file(store.get(), extra_ca_file.c_str());
+  ERR_clear_error();
+  cache[extra_ca_file] = Entry{store, mtime};
+  return store;
+}
+
+}  // namespace
+
 PkixVerdict verify_pkix(const std::vector<std::string>& chain_der, const std::string& host,
                         const std::string& extra_ca_file, std::time_t now) {
   PkixVerdict v;
@@ -128,9 +160,7 @@ PkixVerdict verify_pkix(const std::vector<std::string>& chain_der, const std::st
   for (std::size_t i = 1; i < chain_der.size(); ++i) {
     if (X509Ptr c = from_der(chain_der[i])) sk_X509_push(untrusted.get(), c.release());
   }
-  StorePtr store(X509_STORE_new());
-  X509_STORE_set_default_paths(store.get());
-  if (!extra_ca_file.empty()) X509_STORE_load_file(store.get(), extra_ca_file.c_str());
+  std::shared_ptr<X509_STORE> store = trust_store(extra_ca_file);
   StoreCtxPtr ctx(X509_STORE_CTX_new());
   X509_STORE_CTX_init(ctx.get(), store.get(), leaf.get(), untrusted.get());
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
