@@ -21,7 +21,12 @@ PACKAGES=(
   python3-spf python3-yaml python3-dnspython
   # the Public Suffix List as a dated file (libpsl prefers it to its built-in copy when newer)
   publicsuffix
+  # the web checker's browser tests (headless, driven by Playwright from npm) and load tests
+  chromium wrk
 )
+# Node.js and npm run the browser tests; a machine that has them (e.g. from NodeSource) keeps its
+# own, otherwise Debian's are installed.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

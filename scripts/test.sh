@@ -7,6 +7,12 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 
+# Playwright (playwright-core, pinned by tests/browser/package-lock.json) drives Debian's chromium.
+if [ ! -d tests/browser/node_modules/playwright-core ] ||
+   [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 # The clang/libFuzzer build of the parsers, run briefly by ctest (fuzz.run.*).
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz

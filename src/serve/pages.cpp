@@ -17,6 +17,7 @@ std::string head(std::string_view title) {
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
       "<title>{}</title>\n<link rel=\"stylesheet\" href=\"/static/app.css\">\n"
+      "<link rel=\"icon\" href=\"/static/icon.svg\" type=\"image/svg+xml\">\n"
       "<script src=\"/static/app.js\" defer></script>\n</head>\n<body>\n"
       "<header class=\"site\"><a href=\"/\" class=\"brand\">MailCheck</a> "
       "<span class=\"meta\">mail transport and sender authentication, checked</span></header>\n"
@@ -166,6 +167,12 @@ std::string_view app_js() {
   };
 })();
 )JS";
+}
+
+std::string_view icon_svg() {
+  // An envelope with a tick: the checker's icon, so browsers do not ask for /favicon.ico.
+  return R"SVG(<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect x="2" y="7" width="28" height="19" rx="2" fill="#0c4a7a"/><path d="M3 9l13 9 13-9" fill="none" stroke="#fff" stroke-width="2"/><circle cx="25" cy="23" r="6" fill="#0b5d1e"/><path d="M22 23l2 2 4-4" fill="none" stroke="#fff" stroke-width="2"/></svg>
+)SVG";
 }
 
 std::string app_css() {

@@ -28,6 +28,7 @@ std::string pending_page(std::string_view domain, std::string_view domain_unicod
 std::string message_page(std::string_view title, std::string_view message);
 
 std::string_view app_js();
+std::string_view icon_svg();
 std::string app_css();
 
 // url_encode - percent-encode a query value (RFC 3986 unreserved characters stay).

@@ -457,6 +457,9 @@ class Server {
     if (path == "/static/app.js") {
       r.content_type = "text/javascript; charset=utf-8";
       r.body = std::string(app_js());
+    } else if (path == "/static/icon.svg") {
+      r.content_type = "image/svg+xml";
+      r.body = std::string(icon_svg());
     } else {
       r.content_type = "text/css; charset=utf-8";
       r.body = app_css();
@@ -474,7 +477,8 @@ class Server {
       out.response = html(http::status::ok, home_page());
     } else if (req.path == "/healthz") {
       out.response = health();
-    } else if (req.path == "/static/app.js" || req.path == "/static/app.css") {
+    } else if (req.path == "/static/app.js" || req.path == "/static/app.css" ||
+               req.path == "/static/icon.svg") {
       out.response = asset(req.path);
     } else if (req.path == "/check" || req.path == "/api/v1/check") {
       out.api = req.path != "/check";
