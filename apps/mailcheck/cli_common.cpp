@@ -113,7 +113,8 @@ int print_report(const mc::Report& report, const Common& c) {
     text = mc::report::render_text(report, {want_colour(c.colour), 80});
   }
   if (int rc = write_all(text); rc != 0) return rc;
-  return report.any_failed() ? 1 : 0;
+  // With a compliance profile, not meeting it is a failure too.
+  return report.any_failed() || (report.profile && !report.profile->compliant) ? 1 : 0;
 }
 
 }  // namespace cli

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "audit/audit.hpp"
+#include "audit/profile.hpp"
 #include "checks/dkim.hpp"
 #include "cli_common.hpp"
 #include "core/findings.hpp"
@@ -115,6 +116,16 @@ int run(int argc, char** argv) {
   add_common(check, check_opts);
   check->add_option("--dkim-selector", selectors,
                     "DKIM selector to look up (repeatable; used by the dkim check)");
+  std::string profile;
+  {
+    std::vector<std::string> names;
+    for (auto n : mc::audit::profile_names()) names.emplace_back(n);
+    check
+        ->add_option("--profile", profile,
+                     "Also judge the domain against a compliance baseline (docs/profiles.md): " +
+                         fmt::format("{}", fmt::join(names, ", ")))
+        ->check(CLI::IsMember(names));
+  }
 
   // dane
   auto* dane =
@@ -272,6 +283,9 @@ int run(int argc, char** argv) {
   options.ehlo_name = check_opts.ehlo_name;
   auto report = mc::audit::run_audit(options);
   if (!report) return usage_error(report.error().message);
+  if (!profile.empty()) {
+    report->profile = mc::audit::evaluate_profile(profile, *report, !selectors.empty());
+  }
   return print_report(*report, check_opts);
 }
 

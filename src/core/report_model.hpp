@@ -75,6 +75,27 @@ struct Grade {
   std::vector<AreaScore> areas;
 };
 
+// A compliance profile's verdict (audit/profile.hpp): each requirement of a published baseline,
+// judged from what the audit observed.
+struct RequirementResult {
+  std::string id;           // e.g. "bod-18-01.starttls"
+  std::string requirement;  // what the baseline asks, in a sentence
+  std::string source;       // where it says so (document and section)
+  bool mandatory = true;    // false: recommended by the baseline
+  std::string status;       // "pass", "fail", "unknown" (not determinable remotely), "n/a"
+  std::string detail;       // what was observed
+};
+struct ProfileReport {
+  std::string name;    // "nz-sge", "bod-18-01"
+  std::string title;   // the baseline's name
+  std::string source;  // its URL
+  std::vector<RequirementResult> requirements;
+  bool compliant = false;  // every mandatory requirement passes (or does not apply)
+  int passed = 0;          // mandatory requirements that pass or do not apply
+  int mandatory = 0;
+  int unknown = 0;  // mandatory requirements that could not be judged remotely
+};
+
 struct Report {
   static constexpr int kSchemaVersion = 1;
   std::string domain;          // A-label form
@@ -83,7 +104,8 @@ struct Report {
   std::string tool_version;
   ResolverSummary resolver;
   std::vector<AreaReport> areas;
-  std::optional<Grade> grade;  // domain audits only
+  std::optional<Grade> grade;            // domain audits only
+  std::optional<ProfileReport> profile;  // with --profile
   double elapsed_ms = 0;
 
   const AreaReport* area(Area a) const;

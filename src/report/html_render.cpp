@@ -81,6 +81,29 @@ std::string render_html_overview(const Report& report) {
         to_string(a.area), to_string(a.status), esc(a.summary));
   }
   out += "</tbody>\n</table>\n";
+  if (report.profile) {
+    const ProfileReport& p = *report.profile;
+    out += fmt::format(
+        "<h2 id=\"profile\">Profile {}: <span class=\"status {}\">{}</span></h2>\n"
+        "<p class=\"meta\">{} requirements of {} met{} · <a href=\"{}\">{}</a></p>\n"
+        "<table>\n<thead><tr><th scope=\"col\">Requirement</th><th scope=\"col\">Status</th>"
+        "<th scope=\"col\">Observed</th></tr></thead>\n<tbody>\n",
+        esc(p.name), p.compliant ? "pass" : "fail", p.compliant ? "compliant" : "not compliant",
+        p.passed, p.mandatory,
+        p.unknown ? fmt::format(", {} not determinable remotely", p.unknown) : "", esc(p.source),
+        esc(p.title));
+    for (const auto& r : p.requirements) {
+      const char* cls = r.status == "pass" || r.status == "n/a" ? "pass"
+                        : r.status == "unknown"                 ? "error"
+                                                                : "fail";
+      out += fmt::format(
+          "<tr><td>{}{}<br><span class=\"meta\">{}</span></td><td><span class=\"status "
+          "{}\">{}</span></td><td>{}</td></tr>\n",
+          esc(r.requirement), r.mandatory ? "" : " (recommended)", esc(r.source), cls,
+          esc(r.status), esc(r.detail));
+    }
+    out += "</tbody>\n</table>\n";
+  }
   // What to fix first: the most important recommendations (in full in the sections below).
   if (const auto first = by_impact(report); !first.empty()) {
     out += "<h2 id=\"fix-first\">Fix first</h2>\n<ol class=\"fix-first\">\n";

@@ -61,6 +61,21 @@ nlohmann::json to_json(const Report& report) {
                   {"capped_by", g.capped_by},
                   {"areas", areas}};
   }
+  if (report.profile) {
+    const ProfileReport& p = *report.profile;
+    nlohmann::json reqs = nlohmann::json::array();
+    for (const auto& r : p.requirements) {
+      reqs.push_back({{"id", r.id},
+                      {"requirement", r.requirement},
+                      {"source", r.source},
+                      {"mandatory", r.mandatory},
+                      {"status", r.status},
+                      {"detail", r.detail}});
+    }
+    j["profile"] = {{"name", p.name},           {"title", p.title},    {"source", p.source},
+                    {"compliant", p.compliant}, {"passed", p.passed},  {"mandatory", p.mandatory},
+                    {"unknown", p.unknown},     {"requirements", reqs}};
+  }
   return j;
 }
 

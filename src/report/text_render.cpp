@@ -136,6 +136,29 @@ std::string render_text(const Report& report, const TextOptions& options) {
                        paint(status_colour(a.status), fmt::format("{:<7}", status)), summary);
   }
 
+  // A compliance profile: each requirement's verdict.
+  if (report.profile) {
+    const ProfileReport& p = *report.profile;
+    const Status tone = p.compliant ? Status::kPass : Status::kFail;
+    out += "\n" + paint(kBold, "Profile " + p.name) + ": " +
+           paint(status_colour(tone), p.compliant ? "compliant" : "not compliant") +
+           fmt::format(" ({} of {} requirements met{})\n", p.passed, p.mandatory,
+                       p.unknown ? fmt::format(", {} not determinable remotely", p.unknown) : "");
+    out += paint(kDim, wrap(p.title + " <" + p.source + ">", width, "  "));
+    for (const auto& r : p.requirements) {
+      const Status s = r.status == "pass" || r.status == "n/a" ? Status::kPass
+                       : r.status == "unknown"                 ? Status::kError
+                                                               : Status::kFail;
+      // "  STATUS  requirement" (wrapped under itself), then what was seen and the source.
+      std::string line =
+          wrap(r.requirement + (r.mandatory ? "" : " (recommended)"), width, std::string(10, ' '));
+      out += "  " + paint(status_colour(s), fmt::format("{:<7}", upper(r.status))) + " " +
+             line.substr(10);
+      out += wrap(r.detail, width, std::string(10, ' '));
+      out += paint(kDim, wrap(r.source, width, std::string(10, ' ')));
+    }
+  }
+
   // What to fix first: the most important recommendations, in full in the area sections below.
   if (const auto first = by_impact(report); !first.empty()) {
     out += "\n" + paint(kBold, "Fix first") + "\n";

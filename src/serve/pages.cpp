@@ -29,15 +29,23 @@ constexpr std::string_view kFoot =
     "</main>\n<footer class=\"meta\">DNSSEC is validated by this checker, never taken on trust. "
     "JSON: <code>/api/v1/check?domain=…</code></footer>\n</body>\n</html>\n";
 
-std::string form(std::string_view value) {
+std::string form(std::string_view value, std::string_view profile = {}) {
+  std::string options = "<option value=\"\">no compliance profile</option>\n";
+  for (const auto& [name, label] : {std::pair{"nz-sge", "NZ Secure Government Email (SGE)"},
+                                    std::pair{"bod-18-01", "US CISA BOD 18-01"}}) {
+    options += fmt::format("<option value=\"{}\"{}>{}</option>\n", name,
+                           profile == name ? " selected" : "", label);
+  }
   return fmt::format(
       "<form class=\"check\" action=\"/check\" method=\"get\" role=\"search\">\n"
       "<label for=\"domain\">Mail domain</label>\n"
       "<input id=\"domain\" name=\"domain\" type=\"text\" required maxlength=\"253\" "
       "autocomplete=\"off\" autocapitalize=\"none\" spellcheck=\"false\" "
       "placeholder=\"example.co.nz\" value=\"{}\">\n"
+      "<label for=\"profile\" class=\"visually-hidden\">Compliance profile</label>\n"
+      "<select id=\"profile\" name=\"profile\">\n{}</select>\n"
       "<button type=\"submit\">Check</button>\n</form>\n",
-      html_escape(value));
+      html_escape(value), options);
 }
 
 }  // namespace
@@ -70,7 +78,7 @@ std::string home_page(std::string_view value, std::string_view error) {
 
 std::string result_page(const Report& report, std::string_view age) {
   std::string out = head("MailCheck report for " + report.domain_unicode);
-  out += form(report.domain_unicode);
+  out += form(report.domain_unicode, report.profile ? report.profile->name : "");
   out += fmt::format(
       "<article id=\"report\" data-state=\"done\" data-domain=\"{}\">\n"
       "<h1>MailCheck report for {}</h1>\n<div id=\"meta\">{}</div>\n",
@@ -89,18 +97,21 @@ std::string result_page(const Report& report, std::string_view age) {
   return out;
 }
 
-std::string pending_page(std::string_view domain, std::string_view domain_unicode) {
+std::string pending_page(std::string_view domain, std::string_view domain_unicode,
+                         std::string_view profile) {
   std::string out = head(fmt::format("MailCheck report for {}", domain_unicode));
-  out += form(domain_unicode);
+  out += form(domain_unicode, profile);
   out += fmt::format(
-      "<article id=\"report\" data-state=\"pending\" data-domain=\"{}\" aria-busy=\"true\">\n"
+      "<article id=\"report\" data-state=\"pending\" data-domain=\"{}\" data-profile=\"{}\" "
+      "aria-busy=\"true\">\n"
       "<h1>MailCheck report for {}</h1>\n<div id=\"meta\"></div>\n"
       "<p class=\"meta\" id=\"progress\" role=\"status\" aria-live=\"polite\">Checking… "
       "(results appear as each check completes)</p>\n"
-      "<noscript><p>JavaScript is off: <a href=\"/check?domain={}&amp;wait=1\">open the whole "
-      "report</a> once it is ready.</p></noscript>\n"
+      "<noscript><p>JavaScript is off: <a href=\"/check?domain={}&amp;profile={}&amp;wait=1\">"
+      "open the whole report</a> once it is ready.</p></noscript>\n"
       "<div id=\"overview\"></div>\n",
-      html_escape(domain), html_escape(domain_unicode), url_encode(domain));
+      html_escape(domain), html_escape(profile), html_escape(domain_unicode), url_encode(domain),
+      url_encode(profile));
   for (std::size_t i = 0; i < kAreaCount; ++i) {
     const auto area = to_string(static_cast<Area>(i));
     out += fmt::format(
@@ -152,6 +163,12 @@ std::string_view app_js() {
   });
   source.addEventListener("done", (event) => {
     const data = JSON.parse(event.data);
+    if (report.dataset.profile) {
+      // The profile's verdict is judged from the finished report: the cached page has it.
+      source.close();
+      window.location.reload();
+      return;
+    }
     document.getElementById("meta").innerHTML = data.meta;
     document.getElementById("overview").innerHTML = data.overview;
     finish("done", "Done in " + (data.elapsed_ms / 1000).toFixed(1) + " s.");
@@ -183,6 +200,8 @@ header.site{display:flex;gap:1rem;align-items:baseline;border-bottom:1px solid #
 form.check{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:1.2rem 0}
 form.check label{font-weight:600}
 form.check input{flex:1 1 16rem;font-size:1.05rem;padding:.45rem .6rem;border:1px solid #888;border-radius:.3rem}
+form.check select{font-size:1rem;padding:.4rem;border:1px solid #888;border-radius:.3rem}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 form.check button{font-size:1.05rem;padding:.45rem 1.1rem;border:0;border-radius:.3rem;background:#0c4a7a;color:#fff;cursor:pointer}
 form.check button:focus,form.check input:focus{outline:3px solid #e0a800;outline-offset:1px}
 .error{background:#fde0e0;color:#8a1010;padding:.5rem .8rem;border-radius:.3rem}

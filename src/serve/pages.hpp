@@ -22,7 +22,8 @@ std::string result_page(const Report& report, std::string_view age);
 
 // pending_page - the report's frame with a placeholder per area; /static/app.js fills it from
 // the event stream (/api/v1/events?domain=...). Without JavaScript, a link waits for the whole.
-std::string pending_page(std::string_view domain, std::string_view domain_unicode);
+std::string pending_page(std::string_view domain, std::string_view domain_unicode,
+                         std::string_view profile = {});
 
 // message_page - an error or a "try later" page (429, 503) with the form.
 std::string message_page(std::string_view title, std::string_view message);

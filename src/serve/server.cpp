@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "audit/profile.hpp"
 #include "report/render.hpp"
 #include "serve/pages.hpp"
 
@@ -118,6 +119,7 @@ struct Routed {
   std::shared_ptr<Job> wait_for;
   bool api = false;
   std::string cache;
+  std::string profile;  // a compliance profile to judge the report against
 };
 
 class Server {
@@ -482,14 +484,26 @@ class Server {
       out.response = asset(req.path);
     } else if (req.path == "/check" || req.path == "/api/v1/check") {
       out.api = req.path != "/check";
+      if (auto p = req.query.find("profile"); p != req.query.end() && !p->second.empty()) {
+        const auto names = audit::profile_names();
+        if (std::find(names.begin(), names.end(), p->second) == names.end()) {
+          const std::string message =
+              fmt::format("unknown profile '{}'; known: {}", p->second, fmt::join(names, ", "));
+          out.response = out.api ? json_error(http::status::bad_request, "invalid_profile", message)
+                                 : html(http::status::bad_request, home_page("", message));
+          return out;
+        }
+        out.profile = p->second;
+      }
       Found f = lookup(req, client, out.api);
       out.cache = f.cache;
       if (f.refusal) {
         out.response = std::move(*f.refusal);
       } else if (!f.job->done && !out.api && req.query.count("wait") == 0) {
         const auto name = DomainName::parse(f.job->domain);
-        out.response = html(http::status::ok,
-                            pending_page(f.job->domain, name ? name->unicode() : f.job->domain));
+        out.response =
+            html(http::status::ok,
+                 pending_page(f.job->domain, name ? name->unicode() : f.job->domain, out.profile));
         out.response.cache = f.cache;
       } else {
         out.wait_for = std::move(f.job);
@@ -517,11 +531,18 @@ class Server {
     r.headers.emplace_back(
         "Age", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(age).count()));
     r.headers.emplace_back("X-Cache", routed.cache);
+    const Report* shown = &*job.report;
+    Report with_profile;
+    if (!routed.profile.empty()) {
+      with_profile = *job.report;
+      with_profile.profile = audit::evaluate_profile(routed.profile, with_profile, false);
+      shown = &with_profile;
+    }
     if (routed.api) {
       r.content_type = "application/json";
-      r.body = report::render_json(*job.report);
+      r.body = report::render_json(*shown);
     } else {
-      r.body = result_page(*job.report, age_text(age));
+      r.body = result_page(*shown, age_text(age));
     }
     r.cache = routed.cache;
     return r;

@@ -72,6 +72,33 @@ class Cli(unittest.TestCase):
             self.assertIn(p.returncode, (0, 1), p.stderr)
             self.validator.validate(json.loads(p.stdout))
 
+    def test_compliance_profiles(self):
+        # showcase.co.nz: DANE, no MTA-STS; DMARC p=reject with its own rua only.
+        p = run("check", "showcase.co.nz", "--format", "json", "--profile", "nz-sge")
+        self.assertEqual(p.returncode, 1, p.stderr)  # not compliant: no MTA-STS
+        r = json.loads(p.stdout)
+        self.validator.validate(r)
+        got = {x["id"]: x["status"] for x in r["profile"]["requirements"]}
+        self.assertEqual(got, {
+            "nz-sge.tls12": "pass", "nz-sge.mta_sts_enforce": "fail", "nz-sge.tls_rpt": "pass",
+            "nz-sge.spf_hardfail": "pass", "nz-sge.dkim": "pass", "nz-sge.dmarc_reject": "pass",
+            "nz-sge.dmarc_reports": "pass", "nz-sge.dmarc_adkim_strict": "fail"})
+        self.assertFalse(r["profile"]["compliant"])
+        self.assertEqual((r["profile"]["passed"], r["profile"]["mandatory"]), (6, 7))
+        p = run("check", "showcase.co.nz", "--format", "json", "--profile", "bod-18-01")
+        r = json.loads(p.stdout)
+        self.validator.validate(r)
+        got = {x["id"]: x["status"] for x in r["profile"]["requirements"]}
+        self.assertEqual(got["bod-18-01.starttls"], "pass")
+        self.assertEqual(got["bod-18-01.dmarc_reject"], "pass")
+        self.assertEqual(got["bod-18-01.dmarc_dhs_rua"], "fail")
+        self.assertEqual(got["bod-18-01.no_weak_crypto"], "unknown")
+        p = run("check", "showcase.co.nz", "--profile", "nz-sge")
+        self.assertIn("Profile nz-sge: not compliant (6 of 7 requirements met)", p.stdout)
+        p = run("check", "showcase.co.nz", "--profile", "pci")
+        self.assertEqual(p.returncode, 2)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+
     def test_text_without_colour_when_not_a_terminal(self):
         p = run("check", "good.co.nz")
         self.assertEqual(p.returncode, 0, p.stderr)

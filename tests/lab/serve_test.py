@@ -121,6 +121,22 @@ class Serve(unittest.TestCase):
         self.assertIsNotNone(resp2.getheader("Age"))
         self.assertEqual(report2["generated_at"], report["generated_at"])
 
+    def test_compliance_profile_on_the_api_and_the_page(self):
+        resp, body = self.server.get("/api/v1/check?domain=showcase.co.nz&profile=nz-sge")
+        self.assertEqual(resp.status, 200)
+        report = json.loads(body)
+        self.validator.validate(report)
+        self.assertEqual(report["profile"]["name"], "nz-sge")
+        self.assertFalse(report["profile"]["compliant"])  # no MTA-STS
+        resp, body = self.server.get("/check?domain=showcase.co.nz&profile=bod-18-01&wait=1")
+        page = body.decode()
+        self.assertIn('id="profile"', page)
+        self.assertIn("bod-18-01", page)
+        self.assertIn('<option value="bod-18-01" selected>', page)
+        resp, body = self.server.get("/api/v1/check?domain=showcase.co.nz&profile=pci")
+        self.assertEqual(resp.status, 400)
+        self.assertEqual(json.loads(body)["error"]["code"], "invalid_profile")
+
     def test_pasted_forms_of_a_domain_are_understood(self):
         for given in ("  Showcase.CO.NZ ", "postmaster@showcase.co.nz",
                       "https://showcase.co.nz/some/page"):

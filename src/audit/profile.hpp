@@ -1,0 +1,25 @@
+// profile.hpp - compliance profiles: a published baseline's mail requirements judged from a
+// finished Report. PURE: no lookups; what the audit did not observe is "unknown", never a pass.
+//
+// Profiles (requirements and their sources in docs/profiles.md):
+//   nz-sge     New Zealand Secure Government Email (SGE) Common Implementation Framework (DIA)
+//   bod-18-01  US CISA Binding Operational Directive 18-01, "Enhance Email and Web Security"
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/report_model.hpp"
+
+namespace mc::audit {
+
+std::vector<std::string_view> profile_names();
+
+// evaluate_profile - nullopt for an unknown name. dkim_selectors_given: whether the audit looked
+// at selectors the user named (without them, a key not found is not proof of no DKIM).
+std::optional<ProfileReport> evaluate_profile(std::string_view name, const Report& report,
+                                              bool dkim_selectors_given);
+
+}  // namespace mc::audit
