@@ -12,6 +12,7 @@
 #include <ctime>
 #include <exception>
 #include <functional>
+#include <thread>
 
 #include "audit/score.hpp"
 #include "checks/bimi.hpp"
@@ -25,6 +26,7 @@
 #include "checks/starttls.hpp"
 #include "checks/tls_rpt.hpp"
 #include "checks/transport.hpp"
+#include "tls/certificate.hpp"
 
 namespace asio = boost::asio;
 using namespace boost::asio::experimental::awaitable_operators;
@@ -203,6 +205,9 @@ std::string tool_version() { return MAILCHECK_VERSION; }
 
 asio::awaitable<Result<Report>> audit_domain(AuditOptions options, AreaCallback on_area) {
   const auto start = std::chrono::steady_clock::now();
+  // The certificate checks need the web-PKI trust store only at the end: parse it meanwhile
+  // (joined when the audit ends; at once when a long-running server has it already).
+  std::jthread preload([ca = options.ca_file] { tls::preload_trust_store(ca); });
   auto executor = co_await asio::this_coro::executor;
   dns::ResolverConfig rc = options.resolver;
   rc.public_only = rc.public_only || options.public_only;

@@ -114,12 +114,10 @@ std::string der_to_pem(const std::string& der) {
   return std::string(data, static_cast<std::size_t>(len));
 }
 
-namespace {
-
 // trust_store - the system CAs plus extra_ca_file, loaded once and shared: parsing the system
 // bundle costs far more than a verification, and an audit verifies every MX address's chain and
 // the MTA-STS policy host's. A changed extra file (by modification time) is loaded afresh.
-std::shared_ptr<X509_STORE> trust_store(const std::string& extra_ca_file) {
+static std::shared_ptr<X509_STORE> trust_store(const std::string& extra_ca_file) {
   struct Entry {
     std::shared_ptr<X509_STORE> store;
     std::filesystem::file_time_type mtime;
@@ -141,7 +139,7 @@ std::shared_ptr<X509_STORE> trust_store(const std::string& extra_ca_file) {
   return store;
 }
 
-}  // namespace
+void preload_trust_store(const std::string& extra_ca_file) { (void)trust_store(extra_ca_file); }
 
 PkixVerdict verify_pkix(const std::vector<std::string>& chain_der, const std::string& host,
                         const std::string& extra_ca_file, std::time_t now) {

@@ -45,6 +45,11 @@ struct PkixVerdict {
   std::string error;  // OpenSSL's verify error string, or why the name failed
 };
 
+// preload_trust_store - load (and keep) the store verify_pkix uses for extra_ca_file: the system
+// CA bundle takes longer to parse than an audit's network work, so an audit starts it at once on
+// a thread of its own. Thread-safe.
+void preload_trust_store(const std::string& extra_ca_file);
+
 // verify_pkix - chain[0] is the leaf, the rest what the server sent.
 PkixVerdict verify_pkix(const std::vector<std::string>& chain_der, const std::string& host,
                         const std::string& extra_ca_file, std::time_t now);
