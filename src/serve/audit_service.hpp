@@ -32,6 +32,7 @@ struct Job {
   std::string error;              // when done and the audit could not run
   bool done = false;
   std::chrono::steady_clock::time_point finished;
+  std::string json;  // the report rendered as JSON, once, for every API reader of a cached result
   // wait_change - resume at the next change (an area, the end). Single-threaded: a reader checks
   // the state, then waits; no change can slip in between.
   boost::asio::awaitable<void> wait_change();

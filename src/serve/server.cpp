@@ -518,7 +518,7 @@ class Server {
 
   // finished - the response for a request that waited for its job.
   static Response finished(const Routed& routed) {
-    const Job& job = *routed.wait_for;
+    Job& job = *routed.wait_for;
     Response r;
     if (!job.report) {
       r = routed.api ? json_error(http::status::internal_server_error, "audit_failed", job.error)
@@ -540,7 +540,12 @@ class Server {
     }
     if (routed.api) {
       r.content_type = "application/json";
-      r.body = report::render_json(*shown);
+      if (shown == &*job.report) {
+        if (job.json.empty()) job.json = report::render_json(*shown);
+        r.body = job.json;
+      } else {
+        r.body = report::render_json(*shown);
+      }
     } else {
       r.body = result_page(*shown, age_text(age));
     }
