@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "serve/input.hpp"
 #include "serve/server.hpp"
 
 namespace cli {
@@ -45,6 +46,9 @@ void add_serve(CLI::App& app, ServeCli& s) {
                    "On SIGTERM, seconds running audits may take to finish")
       ->check(CLI::Range(0.0, 600.0))
       ->capture_default_str();
+  s.cmd->add_option("--trusted-proxy", s.trusted_proxies,
+                    "Address of a reverse proxy in front of the server (repeatable): requests "
+                    "from it are counted against the client its X-Forwarded-For names");
   s.cmd
       ->add_option("--access-log", s.access_log,
                    "File for the access log (JSON lines), '-' for stderr, 'off' for none")
@@ -97,6 +101,14 @@ int run_serve(ServeCli& s) {
   config.max_connections = s.max_connections;
   config.max_connections_per_client = s.max_connections_per_client;
   config.shutdown_grace = ms(s.shutdown_grace_s);
+  for (const auto& p : s.trusted_proxies) {
+    const std::string a = mc::serve::canonical_address(p);
+    if (a.empty()) {
+      return usage_error(
+          fmt::format("--trusted-proxy '{}' is not an IP address; give the proxy's address", p));
+    }
+    config.trusted_proxies.push_back(a);
+  }
 
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> log_file(nullptr, &std::fclose);
   if (s.access_log == "off") {

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 #include "cli_common.hpp"
 
@@ -21,7 +22,7 @@ struct ServeCli {
   unsigned max_connections_per_client = 32;
   double shutdown_grace_s = 10;
   std::string access_log = "-";
-  std::string dkim_selectors;
+  std::vector<std::string> trusted_proxies;
 };
 
 void add_serve(CLI::App& app, ServeCli& s);

@@ -23,6 +23,7 @@
 
 #include "audit/profile.hpp"
 #include "report/render.hpp"
+#include "serve/input.hpp"
 #include "serve/pages.hpp"
 
 namespace mc::serve {
@@ -58,28 +59,6 @@ std::string age_text(Clock::duration d) {
   return fmt::format("{} min", s / 60);
 }
 
-// normalise_input - what people paste into a domain field: " Example.co.nz ", "user@example.co.nz",
-// "https://example.co.nz/path". Returns the candidate domain (still to be parsed).
-std::string normalise_input(std::string_view in) {
-  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!in.empty() && is_space(in.front())) in.remove_prefix(1);
-  while (!in.empty() && is_space(in.back())) in.remove_suffix(1);
-  for (std::string_view scheme : {"https://", "http://", "mailto:"}) {
-    if (in.size() > scheme.size() &&
-        std::equal(scheme.begin(), scheme.end(), in.begin(), [](char a, char b) {
-          return a == std::tolower(static_cast<unsigned char>(b));
-        })) {
-      in.remove_prefix(scheme.size());
-      break;
-    }
-  }
-  if (auto slash = in.find_first_of("/?#"); slash != std::string_view::npos) {
-    in = in.substr(0, slash);
-  }
-  if (auto at = in.rfind('@'); at != std::string_view::npos) in.remove_prefix(at + 1);
-  return std::string(in);
-}
-
 struct Response {
   http::status status = http::status::ok;
   std::string content_type = "text/html; charset=utf-8";
@@ -110,6 +89,7 @@ struct Request {
   std::map<std::string, std::string> query;  // first value of each key
   bool keep_alive = true;
   unsigned version = 11;
+  std::string forwarded_for;        // X-Forwarded-For, believed only from a trusted proxy
   std::optional<Response> refusal;  // the request cannot be served: this is the answer
 };
 
@@ -311,17 +291,22 @@ class Server {
       }
       Request req = parse_request(parser.get());
       const std::string target(parser.get().target());
+      // Behind a trusted reverse proxy the client is the one it names (rate limits, the log).
+      const std::string who =
+          config_.trusted_proxies.empty()
+              ? client
+              : client_address(client, req.forwarded_for, config_.trusted_proxies);
       if (req.path == "/api/v1/events" && !req.refusal) {
-        co_await events(stream, req, client, target, began);
+        co_await events(stream, req, who, target, began);
         co_return;  // a stream ends its connection
       }
-      Routed routed = route(req, client);
+      Routed routed = route(req, who);
       if (routed.wait_for) {
         co_await wait_done(routed.wait_for);
         routed.response = finished(routed);
       }
       const bool again =
-          co_await write(stream, req, std::move(routed.response), client, target, began);
+          co_await write(stream, req, std::move(routed.response), who, target, began);
       if (!again) co_return;
     }
   }
@@ -353,6 +338,9 @@ class Server {
     req.method = msg.method();
     req.keep_alive = msg.keep_alive();
     req.version = msg.version();
+    if (auto xff = msg.find("X-Forwarded-For"); xff != msg.end()) {
+      req.forwarded_for = std::string(xff->value());
+    }
     if (req.method != http::verb::get && req.method != http::verb::head) {
       Response r = html(http::status::method_not_allowed,
                         message_page("Method not allowed", "Only GET and HEAD are served."));
@@ -398,7 +386,7 @@ class Server {
       refuse(http::status::bad_request, "invalid_domain", "That is too long to be a domain name.");
       return out;
     }
-    auto domain = DomainName::parse(normalise_input(given));
+    auto domain = DomainName::parse(normalise_domain_input(given));
     if (!domain) {
       refuse(http::status::bad_request, "invalid_domain",
              fmt::format("'{}' is not a domain name: {}", given, domain.error().message));

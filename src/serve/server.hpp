@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 #include "serve/audit_service.hpp"
@@ -36,6 +37,8 @@ struct ServeConfig {
   std::chrono::milliseconds shutdown_grace{10000};
   std::FILE* access_log = stderr;  // nullptr: no log
   std::FILE* status_log = stderr;  // start/stop lines
+  // Reverse proxies whose X-Forwarded-For is believed (canonical IP text); see serve/input.hpp.
+  std::vector<std::string> trusted_proxies;
 };
 
 // serve - run until SIGTERM/SIGINT. An Error when the server cannot start (e.g. the port is

@@ -286,6 +286,33 @@ class Limits(unittest.TestCase):
             self.assertIn("stopped", server.stop())
         self.assertEqual(server.proc.returncode, 0)
 
+    def test_rate_limit_behind_a_trusted_proxy(self):
+        server = Server("--rate", "1", "--burst", "1", "--trusted-proxy", "127.0.0.1")
+        try:
+            def api(domain, client):
+                resp, body = server.get("/api/v1/check?domain=" + domain,
+                                        headers={"X-Forwarded-For": "198.51.100.1, " + client})
+                return resp.status
+            self.assertEqual(api("dkim-ok.co.nz", "203.0.113.5"), 200)
+            self.assertEqual(api("dkim-weak.co.nz", "203.0.113.5"), 429)
+            self.assertEqual(api("dkim-weak.co.nz", "203.0.113.6"), 200)
+            time.sleep(0.1)
+            clients = {line["client"] for line in server.access_lines()}
+            self.assertEqual(clients, {"203.0.113.5", "203.0.113.6"})
+        finally:
+            server.stop()
+        # Without --trusted-proxy the header changes nothing: one client, one token.
+        server = Server("--rate", "1", "--burst", "1")
+        try:
+            resp, _ = server.get("/api/v1/check?domain=dkim-ok.co.nz",
+                                 headers={"X-Forwarded-For": "203.0.113.5"})
+            self.assertEqual(resp.status, 200)
+            resp, _ = server.get("/api/v1/check?domain=dkim-weak.co.nz",
+                                 headers={"X-Forwarded-For": "203.0.113.6"})
+            self.assertEqual(resp.status, 429)
+        finally:
+            server.stop()
+
     def test_audit_cap(self):
         # One audit at a time; smtp-slow-drip's banner drips until the SMTP deadline (4 s).
         server = Server("--max-audits", "1")

@@ -3,6 +3,7 @@
 
 #include <regex>
 
+#include "serve/input.hpp"
 #include "serve/pages.hpp"
 #include "serve/rate_limit.hpp"
 
@@ -102,6 +103,34 @@ TEST(Pages, UrlEncodeKeepsOnlyUnreservedCharacters) {
   EXPECT_EQ(url_encode("a.b-c_d~e"), "a.b-c_d~e");
   EXPECT_EQ(url_encode("a&b=c d"), "a%26b%3Dc%20d");
   EXPECT_EQ(url_encode("ü"), "%C3%BC");
+}
+
+TEST(Input, WhatPeoplePasteBecomesTheDomain) {
+  EXPECT_EQ(normalise_domain_input("  Example.CO.NZ \t"), "Example.CO.NZ");
+  EXPECT_EQ(normalise_domain_input("postmaster@example.co.nz"), "example.co.nz");
+  EXPECT_EQ(normalise_domain_input("MAILTO:a@b@example.nz"), "example.nz");
+  EXPECT_EQ(normalise_domain_input("https://example.co.nz/contact?x=1"), "example.co.nz");
+  EXPECT_EQ(normalise_domain_input("http://example.nz#top"), "example.nz");
+  EXPECT_EQ(normalise_domain_input("müller.co.nz"), "müller.co.nz");
+  EXPECT_EQ(normalise_domain_input(""), "");
+  EXPECT_EQ(normalise_domain_input("https://"), "");
+}
+
+TEST(Input, ForwardedForIsBelievedOnlyFromATrustedProxy) {
+  const std::vector<std::string> trusted = {"127.0.0.1", "10.0.0.2"};
+  // Not a proxy of ours: the header is whatever the client wrote.
+  EXPECT_EQ(client_address("198.51.100.7", "203.0.113.5", trusted), "198.51.100.7");
+  // Our proxy appended the client it saw.
+  EXPECT_EQ(client_address("127.0.0.1", "203.0.113.5", trusted), "203.0.113.5");
+  // The client's own claim on the left is skipped; the hop before our proxies counts.
+  EXPECT_EQ(client_address("127.0.0.1", "1.2.3.4, 203.0.113.5, 10.0.0.2", trusted), "203.0.113.5");
+  // Garbage: keep the last hop we can vouch for.
+  EXPECT_EQ(client_address("127.0.0.1", "203.0.113.5, <script>", trusted), "127.0.0.1");
+  EXPECT_EQ(client_address("127.0.0.1", "", trusted), "127.0.0.1");
+  // IPv4-mapped addresses are the IPv4 address they carry.
+  EXPECT_EQ(client_address("::ffff:127.0.0.1", "::ffff:203.0.113.9", trusted), "203.0.113.9");
+  EXPECT_EQ(canonical_address("2001:DB8::1"), "2001:db8::1");
+  EXPECT_EQ(canonical_address("example.nz"), "");
 }
 
 }  // namespace
