@@ -261,6 +261,21 @@ AreaReport evaluate_starttls(const TransportData& transport, const MxData& mx,
     hosts.push_back(std::move(hj));
   }
   rep.details["hosts"] = std::move(hosts);
+  std::vector<std::string> skipped;
+  for (const auto& h : transport.hosts) {
+    for (const auto& a : h.skipped_addresses) skipped.push_back(fmt::format("{} [{}]", h.host, a));
+  }
+  if (!skipped.empty()) {
+    rep.details["addresses_not_probed"] = skipped;
+    findings.push_back(make_finding(
+        "starttls.probe_limit", transport.hosts.front().host,
+        fmt::format("{} more MX address(es) were not probed: at most {} IPv4 and {} IPv6 "
+                    "addresses per host and {} in all are",
+                    skipped.size(), kProbesPerFamily, kProbesPerFamily, kProbesPerAudit),
+        skipped,
+        "Publish only the addresses your mail servers really listen on; senders try only a "
+        "few addresses per host."));
+  }
 
   bool critical = false, warning = false;
   for (const auto& f : findings) {

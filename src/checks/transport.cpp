@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "core/address_class.hpp"
 #include "core/parallel.hpp"
@@ -176,8 +177,37 @@ asio::awaitable<net::ProbeResult> blocked_probe(net::ProbeTarget target) {
   co_return r;
 }
 
+// probe_plan - which addresses of each MX host are probed: each host's distinct addresses, at
+// most kProbesPerFamily IPv4 and as many IPv6, and kProbesPerAudit in all, in MX order. A
+// hostile zone can give a host thousands of addresses; one audit must not become thousands of
+// connections (nor a port-25 flood aimed at whatever those addresses are).
+std::vector<std::vector<std::string>> probe_plan(const MxData& mx,
+                                                 std::vector<std::vector<std::string>>& skipped) {
+  std::vector<std::vector<std::string>> plan(mx.hosts.size());
+  skipped.assign(mx.hosts.size(), {});
+  std::size_t budget = kProbesPerAudit;
+  for (std::size_t i = 0; i < mx.hosts.size(); ++i) {
+    std::set<std::string> seen;
+    for (const auto& family : {mx.hosts[i].ipv4(), mx.hosts[i].ipv6()}) {
+      std::size_t taken = 0;
+      for (const auto& addr : family) {
+        if (!seen.insert(addr).second) continue;
+        if (taken < kProbesPerFamily && budget > 0) {
+          plan[i].push_back(addr);
+          ++taken;
+          --budget;
+        } else {
+          skipped[i].push_back(addr);
+        }
+      }
+    }
+  }
+  return plan;
+}
+
 asio::awaitable<std::vector<net::ProbeResult>> probe_host(const MxHost& host,
                                                           const TlsaSearch& tlsa,
+                                                          std::vector<std::string> addresses,
                                                           const TransportOptions& options) {
   std::vector<policy::TlsaRecord> usable;
   if (tlsa.state == TlsaState::kUsable) {
@@ -191,8 +221,6 @@ asio::awaitable<std::vector<net::ProbeResult>> probe_host(const MxHost& host,
     extra_names.push_back(tlsa.base_domain);
   }
   std::vector<asio::awaitable<net::ProbeResult>> probes;
-  auto addresses = host.ipv4();
-  for (auto& v6 : host.ipv6()) addresses.push_back(v6);
   for (const auto& addr : addresses) {
     net::ProbeTarget t;
     t.host = host.name;
@@ -223,17 +251,21 @@ asio::awaitable<TransportData> collect_transport(dns::Resolver& resolver, const 
   data.mx_lookup = options.mx_lookup;
   data.mx_secure = !options.mx_lookup || mx.mx.security == dns::Security::kSecure;
   const bool mx_secure = data.mx_secure;
-  auto one = [&](const MxHost& h) -> asio::awaitable<HostTransport> {
+  std::vector<std::vector<std::string>> skipped;
+  const auto plan = probe_plan(mx, skipped);
+  auto one = [&](std::size_t i) -> asio::awaitable<HostTransport> {
+    const MxHost& h = mx.hosts[i];
     HostTransport t;
     t.host = h.name;
+    t.skipped_addresses = skipped[i];
     t.tlsa = co_await tlsa_search(resolver, h, mx_secure, options.port);
     // Probed even after a failed TLSA lookup (a DANE sender would defer without connecting):
     // senders without DANE still connect, and the starttls check reports what they get.
-    t.probes = co_await probe_host(h, t.tlsa, options);
+    t.probes = co_await probe_host(h, t.tlsa, plan[i], options);
     co_return t;
   };
   std::vector<asio::awaitable<HostTransport>> tasks;
-  for (const auto& h : mx.hosts) tasks.push_back(one(h));
+  for (std::size_t i = 0; i < mx.hosts.size(); ++i) tasks.push_back(one(i));
   data.hosts = co_await when_all(std::move(tasks));
   data.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   co_return data;

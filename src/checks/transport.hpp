@@ -54,10 +54,16 @@ struct TlsaSearch {
   std::vector<TlsaEntry> usable_entries() const;
 };
 
+// Probe limits: per MX host, at most this many IPv4 and as many IPv6 addresses; per audit, at
+// most kProbesPerAudit connections. Addresses beyond them are listed, not probed.
+inline constexpr std::size_t kProbesPerFamily = 4;
+inline constexpr std::size_t kProbesPerAudit = 32;
+
 struct HostTransport {
   std::string host;
   TlsaSearch tlsa;
-  std::vector<net::ProbeResult> probes;  // one per address, IPv4 first
+  std::vector<net::ProbeResult> probes;        // one per probed address, IPv4 first
+  std::vector<std::string> skipped_addresses;  // over the probe limits, not connected to
 };
 
 struct TransportData {
@@ -68,6 +74,11 @@ struct TransportData {
   std::vector<HostTransport> hosts;
   double elapsed_ms = 0;
 };
+
+// probe_plan - PURE: the addresses of each MX host that are probed (distinct, within the limits
+// above, in MX order); `skipped` receives the rest, per host.
+std::vector<std::vector<std::string>> probe_plan(const MxData& mx,
+                                                 std::vector<std::vector<std::string>>& skipped);
 
 struct TransportOptions {
   net::SmtpTimeouts timeouts;

@@ -176,6 +176,10 @@ constexpr std::array kCatalogue = std::to_array<FindingDef>({
      "RFC 7672 §2.2.1"},
 
     // ---- starttls -------------------------------------------------------------------------------
+    {"starttls.probe_limit", Area::kStarttls, kInfo, "Not every MX address was probed",
+     "The MX hosts have more addresses than an audit connects to (per host and in all); the "
+     "ones listed were not checked.",
+     "RFC 5321 §5.1"},
     {"starttls.address_not_public", Area::kStarttls, kCritical,
      "An MX address is not a public internet address",
      "The address is private, loopback, link-local, shared (CGNAT), multicast, documentation or "

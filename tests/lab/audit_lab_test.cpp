@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "checks/transport.hpp"
 #include "lab_support.hpp"
 
 namespace mc {
@@ -98,6 +99,18 @@ TEST(AuditLab, TheGuardConnectsToNoNonPublicAddress) {
     EXPECT_EQ(finding_ids(*r, a), finding_ids(*unguarded, a)) << to_string(a);
   }
   EXPECT_EQ(r->area(Area::kMx)->status, Status::kPass);
+}
+
+// A host with twelve addresses: four are probed, the rest listed as not probed.
+TEST(AuditLab, ProbesAreLimitedPerHost) {
+  auto r = audit::run_audit(audit_options("mx-many-addresses.co.nz"));
+  ASSERT_TRUE(r);
+  const AreaReport* st = r->area(Area::kStarttls);
+  ASSERT_EQ(st->details["hosts"].size(), 1u);
+  EXPECT_EQ(st->details["hosts"][0]["addresses"].size(), checks::kProbesPerFamily);
+  EXPECT_EQ(st->details["addresses_not_probed"].size(), 12 - checks::kProbesPerFamily);
+  const auto ids = finding_ids(*r, Area::kStarttls);
+  EXPECT_NE(std::find(ids.begin(), ids.end(), "starttls.probe_limit"), ids.end());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "checks/transport.hpp"
 #include "test_support.hpp"
 
 namespace mc::checks {
@@ -258,6 +259,39 @@ TEST(MxCheck, NoIpv6IsInformational) {
       with_mx({{"10", "mx1.example.co.nz"}}, {host("mx1.example.co.nz", {"192.0.2.1"})}));
   EXPECT_EQ(r.status, Status::kPass);
   EXPECT_EQ(ids(r), std::vector<std::string>{"mx.no_ipv6"});
+}
+
+// A hostile zone can give MX hosts thousands of addresses: an audit probes a bounded few.
+TEST(ProbePlan, AddressesPerHostAndPerAuditAreLimited) {
+  std::vector<std::string> many_v4, many_v6;
+  for (int i = 0; i < 120; ++i) {
+    many_v4.push_back(fmt::format("192.0.2.{}", i));
+    many_v6.push_back(fmt::format("2001:db8::{:x}", i));
+  }
+  MxData d;
+  d.hosts.push_back(host("mx1.example.co.nz", many_v4, many_v6));
+  d.hosts.push_back(host("mx2.example.co.nz", {"198.51.100.1", "198.51.100.1"}));
+  std::vector<std::vector<std::string>> skipped;
+  auto plan = probe_plan(d, skipped);
+  ASSERT_EQ(plan.size(), 2u);
+  EXPECT_EQ(plan[0].size(), 2 * kProbesPerFamily);
+  EXPECT_EQ(plan[0].front(), "192.0.2.0");
+  EXPECT_EQ(skipped[0].size(), 240 - 2 * kProbesPerFamily);
+  EXPECT_EQ(plan[1], std::vector<std::string>{"198.51.100.1"});  // duplicates once
+  EXPECT_TRUE(skipped[1].empty());
+  // Many hosts: the audit-wide budget runs out, in MX order.
+  MxData wide;
+  for (int i = 0; i < 20; ++i) {
+    wide.hosts.push_back(host(fmt::format("mx{}.example.co.nz", i),
+                              {fmt::format("192.0.2.{}", i), fmt::format("198.51.100.{}", i)}));
+  }
+  plan = probe_plan(wide, skipped);
+  std::size_t probed = 0;
+  for (const auto& p : plan) probed += p.size();
+  EXPECT_EQ(probed, kProbesPerAudit);
+  EXPECT_EQ(plan.front().size(), 2u);
+  EXPECT_TRUE(plan.back().empty());
+  EXPECT_EQ(skipped.back().size(), 2u);
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ TransportData one_session(std::string version, std::string cipher, std::string k
   t.kex_bits = kex_bits;
   p.tls = t;
   TransportData d;
-  d.hosts.push_back(HostTransport{"mx.example.co.nz", {}, {p}});
+  d.hosts.push_back(HostTransport{"mx.example.co.nz", {}, {p}, {}});
   return d;
 }
 
