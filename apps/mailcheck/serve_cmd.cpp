@@ -13,9 +13,9 @@ namespace cli {
 
 void add_serve(CLI::App& app, ServeCli& s) {
   s.cmd = app.add_subcommand("serve", "Run the web checker and its JSON API");
-  add_common(s.cmd, s.common);
-  s.common.timeout_s = 30;  // a web user waits for the page
+  s.common.timeout_s = 30;  // a web user waits for the page (set first: --help shows these)
   s.common.smtp_timeout_s = 10;
+  add_common(s.cmd, s.common);
   s.cmd->add_option("--listen", s.listen, "ADDRESS:PORT to listen on ([v6]:port for IPv6)")
       ->capture_default_str();
   s.cmd->add_flag("--allow-private", s.allow_private,
@@ -32,6 +32,9 @@ void add_serve(CLI::App& app, ServeCli& s) {
       ->capture_default_str();
   s.cmd->add_option("--cache-ttl", s.cache_ttl_s, "Seconds a result is served from the cache")
       ->check(CLI::Range(0.0, 86400.0))
+      ->capture_default_str();
+  s.cmd->add_option("--cache-memory", s.cache_mib, "MiB the cached results may take (estimated)")
+      ->check(CLI::Range(1u, 1u << 20))
       ->capture_default_str();
   s.cmd->add_option("--max-connections", s.max_connections, "Open connections overall")
       ->check(CLI::Range(1u, 100000u))
@@ -98,6 +101,7 @@ int run_serve(ServeCli& s) {
   config.service.audits_per_minute = s.rate;
   config.service.audit_burst = s.burst;
   config.service.cache_ttl = std::chrono::seconds(static_cast<long long>(s.cache_ttl_s));
+  config.service.max_cache_bytes = static_cast<std::size_t>(s.cache_mib) << 20;
   config.max_connections = s.max_connections;
   config.max_connections_per_client = s.max_connections_per_client;
   config.shutdown_grace = ms(s.shutdown_grace_s);

@@ -18,6 +18,7 @@ struct ServeCli {
   double rate = 6;   // fresh audits per minute per client
   double burst = 6;  // and at once
   double cache_ttl_s = 300;
+  unsigned cache_mib = 256;
   unsigned max_connections = 512;
   unsigned max_connections_per_client = 32;
   double shutdown_grace_s = 10;

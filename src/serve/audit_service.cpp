@@ -6,6 +6,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "report/render.hpp"
+
 namespace asio = boost::asio;
 
 namespace mc::serve {
@@ -17,6 +19,11 @@ Job::Job(asio::any_io_executor executor, std::string d)
 
 asio::awaitable<void> Job::wait_change() {
   (void)co_await changed_.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+const AreaReport& Job::area_at(std::size_t i) const {
+  if (report) return *report->area(decided[i]);
+  return areas[i];
 }
 
 void Job::notify() {
@@ -50,10 +57,8 @@ AuditService::AuditService(asio::any_io_executor executor, ServiceConfig config)
 AuditService::Lookup AuditService::get(const DomainName& domain, const std::string& client) {
   const auto now = std::chrono::steady_clock::now();
   const std::string& key = domain.str();
-  if (auto it = cache_.find(key); it != cache_.end()) {
-    if (now - it->second->finished < config_.cache_ttl) return {Outcome::kCached, it->second, {}};
-    cache_.erase(it);  // expired: its place in cache_order_ is skipped when reached
-  }
+  sweep();
+  if (auto it = cache_.find(key); it != cache_.end()) return {Outcome::kCached, it->second, {}};
   if (auto it = running_jobs_.find(key); it != running_jobs_.end()) {
     return {Outcome::kJoined, it->second, {}};
   }
@@ -75,6 +80,7 @@ asio::awaitable<void> AuditService::run(std::shared_ptr<Job> job) {
   // Named, not a temporary inside the co_await expression (GCC 12 destroys such temporaries
   // wrongly).
   audit::AreaCallback on_area = [job](const AreaReport& a) {
+    job->decided.push_back(a.area);
     job->areas.push_back(a);
     job->notify();
   };
@@ -85,6 +91,12 @@ asio::awaitable<void> AuditService::run(std::shared_ptr<Job> job) {
   }
   if (result) {
     job->report = std::move(*result);
+    job->areas.clear();  // the report holds them; area_at() reads them there
+    job->areas.shrink_to_fit();
+    job->rendered["json"] = report::render_json(*job->report);
+    // The rendered JSON is a fair measure of the report's size; the report itself is about as
+    // large again, and the page rendering as large once made.
+    job->bytes = 4 * job->rendered["json"].size();
   } else {
     job->error = result.error().message;
   }
@@ -97,19 +109,32 @@ asio::awaitable<void> AuditService::run(std::shared_ptr<Job> job) {
 }
 
 void AuditService::remember(const std::shared_ptr<Job>& job) {
+  if (config_.cache_ttl.count() <= 0) return;
+  if (auto it = cache_.find(job->domain); it != cache_.end()) {
+    cache_bytes_ -= it->second->bytes;
+    cache_.erase(it);
+  }
   cache_[job->domain] = job;
-  cache_order_.push_back(job->domain);
+  cache_bytes_ += job->bytes;
+  cache_order_.push_back(job);
+  sweep();
+}
+
+void AuditService::sweep() {
   const auto now = std::chrono::steady_clock::now();
-  while (!cache_order_.empty() && (cache_.size() > config_.max_cached ||
-                                   cache_order_.size() > 2 * config_.max_cached + 16)) {
-    const std::string oldest = cache_order_.front();
-    cache_order_.pop_front();
-    auto it = cache_.find(oldest);
-    // Only the newest entry of a domain counts; an older copy in the queue is skipped.
-    if (it != cache_.end() &&
-        (cache_.size() > config_.max_cached || now - it->second->finished >= config_.cache_ttl)) {
-      cache_.erase(it);
+  while (!cache_order_.empty()) {
+    const std::shared_ptr<Job> oldest = cache_order_.front();
+    auto it = cache_.find(oldest->domain);
+    if (it == cache_.end() || it->second != oldest) {
+      cache_order_.pop_front();  // already gone or replaced by a newer result
+      continue;
     }
+    const bool expired = now - oldest->finished >= config_.cache_ttl;
+    const bool over = cache_.size() > config_.max_cached || cache_bytes_ > config_.max_cache_bytes;
+    if (!expired && !over) break;
+    cache_bytes_ -= oldest->bytes;
+    cache_.erase(it);
+    cache_order_.pop_front();
   }
 }
 

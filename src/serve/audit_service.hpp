@@ -27,12 +27,18 @@ namespace mc::serve {
 struct Job {
   Job(boost::asio::any_io_executor executor, std::string d);
   std::string domain;             // A-label form
-  std::vector<AreaReport> areas;  // in the order they were decided
+  std::vector<Area> decided;      // the areas in the order they were decided
+  std::vector<AreaReport> areas;  // while running: the decided areas (then held by the report)
   std::optional<Report> report;   // when done and the audit ran
   std::string error;              // when done and the audit could not run
   bool done = false;
   std::chrono::steady_clock::time_point finished;
-  std::string json;  // the report rendered as JSON, once, for every API reader of a cached result
+  std::size_t bytes = 0;  // what the cache counts against its budget
+  // Renderings made once for every reader of a cached result, by variant ("json", "page",
+  // "json:nz-sge", ...).
+  std::map<std::string, std::string> rendered;
+  // area_at - the i-th decided area (i < decided.size()).
+  const AreaReport& area_at(std::size_t i) const;
   // wait_change - resume at the next change (an area, the end). Single-threaded: a reader checks
   // the state, then waits; no change can slip in between.
   boost::asio::awaitable<void> wait_change();
@@ -48,7 +54,8 @@ struct ServiceConfig {
   std::size_t max_running = 8;
   std::chrono::seconds cache_ttl{300};
   std::size_t max_cached = 10000;
-  double audits_per_minute = 6;  // per client
+  std::size_t max_cache_bytes = 256u << 20;  // the results' estimated size
+  double audits_per_minute = 6;              // per client
   double audit_burst = 6;
 };
 
@@ -74,6 +81,9 @@ class AuditService {
 
   std::size_t running() const { return running_; }
   std::size_t cached() const { return cache_.size(); }
+  std::size_t cache_bytes() const { return cache_bytes_; }
+  // sweep - drop expired results, and the oldest ones while over the entry or byte budget.
+  void sweep();
   std::size_t audits_started() const { return started_; }
   void stop_starting() { stopping_ = true; }
   const ServiceConfig& config() const { return config_; }
@@ -87,7 +97,10 @@ class AuditService {
   RateLimiter limiter_;
   std::map<std::string, std::shared_ptr<Job>> running_jobs_;
   std::map<std::string, std::shared_ptr<Job>> cache_;
-  std::deque<std::string> cache_order_;  // oldest first, for eviction
+  // Finished jobs in the order they finished (so expiry is from the front); a job no longer in
+  // cache_ (expired, replaced) is skipped when reached.
+  std::deque<std::shared_ptr<Job>> cache_order_;
+  std::size_t cache_bytes_ = 0;
   std::size_t running_ = 0;
   std::size_t started_ = 0;
   bool stopping_ = false;

@@ -50,6 +50,15 @@ std::string canonical_address(std::string_view text) {
   return a.to_string();
 }
 
+std::string client_key(std::string_view address) {
+  boost::system::error_code ec;
+  const auto a = boost::asio::ip::make_address(std::string(address), ec);
+  if (ec || !a.is_v6() || a.to_v6().is_v4_mapped()) return std::string(address);
+  auto bytes = a.to_v6().to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return boost::asio::ip::address_v6(bytes).to_string() + "/64";
+}
+
 std::string client_address(std::string_view peer, std::string_view forwarded_for,
                            const std::vector<std::string>& trusted) {
   std::string client = canonical_address(peer);

@@ -22,6 +22,11 @@ std::string normalise_domain_input(std::string_view text);
 std::string client_address(std::string_view peer, std::string_view forwarded_for,
                            const std::vector<std::string>& trusted_proxies);
 
+// client_key - what per-client limits count by: an IPv4 address as it is, an IPv6 address by its
+// /64 (one subscriber usually holds a whole /64, so counting addresses would count nothing).
+// Anything else is returned unchanged.
+std::string client_key(std::string_view address);
+
 // canonical_address - an IP address in its canonical text form (IPv4-mapped shown as IPv4), or
 // "" when text is not an IP address.
 std::string canonical_address(std::string_view text);

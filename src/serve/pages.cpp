@@ -76,7 +76,7 @@ std::string home_page(std::string_view value, std::string_view error) {
   return out;
 }
 
-std::string result_page(const Report& report, std::string_view age) {
+std::string result_page(const Report& report) {
   std::string out = head("MailCheck report for " + report.domain_unicode);
   out += form(report.domain_unicode, report.profile ? report.profile->name : "");
   out += fmt::format(
@@ -84,12 +84,10 @@ std::string result_page(const Report& report, std::string_view age) {
       "<h1>MailCheck report for {}</h1>\n<div id=\"meta\">{}</div>\n",
       html_escape(report.domain), html_escape(report.domain_unicode),
       report::render_html_meta(report));
-  if (!age.empty()) {
-    out += fmt::format(
-        "<p class=\"meta\" id=\"progress\">Checked {} ago. <a href=\"/api/v1/"
-        "check?domain={}\">JSON</a></p>\n",
-        html_escape(age), url_encode(report.domain));
-  }
+  out += fmt::format(
+      "<p class=\"meta\" id=\"progress\">The same report as <a href=\"/api/v1/"
+      "check?domain={}\">JSON</a>.</p>\n",
+      url_encode(report.domain));
   out += "<div id=\"overview\">" + report::render_html_overview(report) + "</div>\n";
   for (const auto& a : report.areas) out += report::render_html_area(a);
   out += "</article>\n";
@@ -145,7 +143,9 @@ std::string_view app_js() {
   const total = report.querySelectorAll("section.pending").length;
   let decided = 0;
   const source = new EventSource("/api/v1/events?domain=" +
-                                 encodeURIComponent(report.dataset.domain));
+                                 encodeURIComponent(report.dataset.domain) +
+                                 (report.dataset.profile ?
+                                  "&profile=" + encodeURIComponent(report.dataset.profile) : ""));
   const finish = (state, text) => {
     report.dataset.state = state;
     report.removeAttribute("aria-busy");
@@ -163,12 +163,6 @@ std::string_view app_js() {
   });
   source.addEventListener("done", (event) => {
     const data = JSON.parse(event.data);
-    if (report.dataset.profile) {
-      // The profile's verdict is judged from the finished report: the cached page has it.
-      source.close();
-      window.location.reload();
-      return;
-    }
     document.getElementById("meta").innerHTML = data.meta;
     document.getElementById("overview").innerHTML = data.overview;
     finish("done", "Done in " + (data.elapsed_ms / 1000).toFixed(1) + " s.");
@@ -177,9 +171,14 @@ std::string_view app_js() {
     const data = JSON.parse(event.data);
     finish("failed", "The audit could not run: " + data.error);
   });
+  // A dropped stream reconnects by itself and the server replays what is known (placeholders
+  // already filled stay as they are); only a stream the browser gave up on is a failure.
   source.onerror = () => {
-    if (report.dataset.state === "pending") {
+    if (report.dataset.state !== "pending") return;
+    if (source.readyState === EventSource.CLOSED) {
       finish("failed", "The connection to the server was lost; reload the page to try again.");
+    } else {
+      progress.textContent = "Reconnecting…";
     }
   };
 })();

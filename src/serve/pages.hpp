@@ -17,8 +17,8 @@ inline constexpr std::string_view kContentSecurityPolicy =
 // home_page - the form; value pre-fills it, error (if any) is shown above it.
 std::string home_page(std::string_view value = {}, std::string_view error = {});
 
-// result_page - a finished report, whole.
-std::string result_page(const Report& report, std::string_view age);
+// result_page - a finished report, whole (the same for every reader: it is rendered once).
+std::string result_page(const Report& report);
 
 // pending_page - the report's frame with a placeholder per area; /static/app.js fills it from
 // the event stream (/api/v1/events?domain=...). Without JavaScript, a link waits for the whole.

@@ -2,7 +2,9 @@
 #include "serve/server.hpp"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -51,12 +53,6 @@ std::string utc_now() {
   char buf[40];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   return fmt::format("{}.{:03d}Z", buf, ts.tv_nsec / 1000000);
-}
-
-std::string age_text(Clock::duration d) {
-  const auto s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
-  if (s < 60) return fmt::format("{} s", s);
-  return fmt::format("{} min", s / 60);
 }
 
 struct Response {
@@ -149,6 +145,23 @@ class Server {
     std::size_t total = 0;
     std::map<std::string, std::size_t> per_client;
     std::set<beast::tcp_stream*> streams;
+    // Connections waiting for a request, since when: at the cap, the longest-idle one is closed
+    // to make room, so idle connections cannot lock everyone else out.
+    std::map<beast::tcp_stream*, Clock::time_point> idle;
+
+    bool make_room(beast::tcp_stream* except) {
+      auto oldest = idle.end();
+      for (auto it = idle.begin(); it != idle.end(); ++it) {
+        if (it->first != except && (oldest == idle.end() || it->second < oldest->second)) {
+          oldest = it;
+        }
+      }
+      if (oldest == idle.end()) return false;
+      boost::system::error_code ignored;
+      oldest->first->socket().close(ignored);  // its pending read ends; its session closes
+      idle.erase(oldest);
+      return true;
+    }
   };
   struct Slot {
     std::shared_ptr<Connections> c;
@@ -164,6 +177,7 @@ class Server {
       --c->total;
       if (--c->per_client[client] == 0) c->per_client.erase(client);
       c->streams.erase(stream);
+      c->idle.erase(stream);
     }
     Slot(const Slot&) = delete;
     Slot& operator=(const Slot&) = delete;
@@ -257,13 +271,14 @@ class Server {
     }
     const std::string client = addr.to_string();
     beast::tcp_stream stream(std::move(socket));
-    Slot slot(conns_, client, &stream);
+    Slot slot(conns_, client_key(client), &stream);
     const Clock::time_point accepted = Clock::now();
-    if (conns_->total > config_.max_connections ||
-        conns_->per_client[client] > config_.max_connections_per_client) {
+    const bool room = conns_->total <= config_.max_connections || conns_->make_room(&stream);
+    if (!room || conns_->per_client[client_key(client)] > config_.max_connections_per_client) {
       Request refused;
       refused.keep_alive = false;
       co_await write(stream, refused, too_many_connections(), client, "-", accepted);
+      co_await linger_close(stream);
       co_return;
     }
     // GCC 12 mishandles coroutine locals that share a name across scopes and temporaries inside
@@ -275,8 +290,10 @@ class Server {
       parser.header_limit(kHeaderLimit);
       stream.expires_after(first ? config_.request_timeout : config_.idle_timeout);
       first = false;
+      conns_->idle[&stream] = Clock::now();
       auto [rec, unused] = co_await http::async_read(stream, buffer, parser, kTuple);
       (void)unused;
+      conns_->idle.erase(&stream);
       const Clock::time_point began = Clock::now();
       if (rec) {
         if (rec == http::error::end_of_stream || rec == beast::error::timeout ||
@@ -287,6 +304,7 @@ class Server {
         Request bad;
         bad.keep_alive = false;
         co_await write(stream, bad, read_error(rec), client, "-", began);
+        co_await linger_close(stream);
         co_return;
       }
       Request req = parse_request(parser.get());
@@ -308,6 +326,22 @@ class Server {
       const bool again =
           co_await write(stream, req, std::move(routed.response), who, target, began);
       if (!again) co_return;
+    }
+  }
+
+  // linger_close - after a refusal sent before the request was read: stop sending, read (and
+  // drop) what the client still sends for a moment, so that closing does not reset the
+  // connection and destroy the reply before the client has read it.
+  static asio::awaitable<void> linger_close(beast::tcp_stream& stream) {
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    std::array<char, 4096> sink;
+    std::size_t drained = 0;
+    stream.expires_after(std::chrono::seconds(1));
+    while (drained < 64 * 1024) {
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+      if (ec) break;
+      drained += n;
     }
   }
 
@@ -338,8 +372,11 @@ class Server {
     req.method = msg.method();
     req.keep_alive = msg.keep_alive();
     req.version = msg.version();
-    if (auto xff = msg.find("X-Forwarded-For"); xff != msg.end()) {
-      req.forwarded_for = std::string(xff->value());
+    // Every X-Forwarded-For line, in order: some proxies add a line of their own rather than
+    // append to the client's, and only reading them all keeps the client's line on the left.
+    for (auto [it, end] = msg.equal_range("X-Forwarded-For"); it != end; ++it) {
+      if (!req.forwarded_for.empty()) req.forwarded_for += ", ";
+      req.forwarded_for += std::string(it->value());
     }
     if (req.method != http::verb::get && req.method != http::verb::head) {
       Response r = html(http::status::method_not_allowed,
@@ -392,7 +429,7 @@ class Server {
              fmt::format("'{}' is not a domain name: {}", given, domain.error().message));
       return out;
     }
-    auto found = service_.get(*domain, client);
+    auto found = service_.get(*domain, client_key(client));
     out.cache = std::string(to_string(found.outcome));
     switch (found.outcome) {
       case AuditService::Outcome::kCached:
@@ -424,7 +461,8 @@ class Server {
     while (!job->done) co_await job->wait_change();
   }
 
-  Response health() const {
+  Response health() {
+    service_.sweep();
     Response r;
     r.content_type = "application/json";
     r.body =
@@ -434,6 +472,7 @@ class Server {
              {"audits_running", service_.running()},
              {"audits_started", service_.audits_started()},
              {"cached_results", service_.cached()},
+             {"cache_bytes", service_.cache_bytes()},
              {"connections", conns_->total},
              {"uptime_s",
               std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_).count()}}) +
@@ -519,24 +558,25 @@ class Server {
     r.headers.emplace_back(
         "Age", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(age).count()));
     r.headers.emplace_back("X-Cache", routed.cache);
-    const Report* shown = &*job.report;
-    Report with_profile;
-    if (!routed.profile.empty()) {
-      with_profile = *job.report;
-      with_profile.profile = audit::evaluate_profile(routed.profile, with_profile, false);
-      shown = &with_profile;
-    }
-    if (routed.api) {
-      r.content_type = "application/json";
-      if (shown == &*job.report) {
-        if (job.json.empty()) job.json = report::render_json(*shown);
-        r.body = job.json;
-      } else {
-        r.body = report::render_json(*shown);
+    // Each variant (JSON or page, with or without a profile) is rendered once per result: cache
+    // hits cost no tokens, so they must cost little else.
+    const std::string variant = std::string(routed.api ? "json" : "page") +
+                                (routed.profile.empty() ? "" : ":" + routed.profile);
+    auto it = job.rendered.find(variant);
+    if (it == job.rendered.end()) {
+      const Report* shown = &*job.report;
+      Report with_profile;
+      if (!routed.profile.empty()) {
+        with_profile = *job.report;
+        with_profile.profile = audit::evaluate_profile(routed.profile, with_profile, false);
+        shown = &with_profile;
       }
-    } else {
-      r.body = result_page(*shown, age_text(age));
+      it = job.rendered
+               .emplace(variant, routed.api ? report::render_json(*shown) : result_page(*shown))
+               .first;
     }
+    if (routed.api) r.content_type = "application/json";
+    r.body = it->second;
     r.cache = routed.cache;
     return r;
   }
@@ -558,12 +598,20 @@ class Server {
     return "event: area\ndata: " + json_text(data) + "\n\n";
   }
 
-  static std::string end_event_text(const Job& job) {
+  static std::string end_event_text(const Job& job, const std::string& profile) {
     if (!job.report) {
       return "event: failed\ndata: " + json_text({{"error", job.error}}) + "\n\n";
     }
+    std::string overview;
+    if (profile.empty()) {
+      overview = report::render_html_overview(*job.report);
+    } else {
+      Report with_profile = *job.report;
+      with_profile.profile = audit::evaluate_profile(profile, with_profile, false);
+      overview = report::render_html_overview(with_profile);
+    }
     nlohmann::json data{{"meta", report::render_html_meta(*job.report)},
-                        {"overview", report::render_html_overview(*job.report)},
+                        {"overview", overview},
                         {"elapsed_ms", job.report->elapsed_ms}};
     if (job.report->grade) data["grade"] = job.report->grade->letter;
     return "event: done\ndata: " + json_text(data) + "\n\n";
@@ -572,6 +620,11 @@ class Server {
   asio::awaitable<void> events(beast::tcp_stream& stream, const Request& req,
                                const std::string& client, const std::string& target,
                                Clock::time_point began) {
+    std::string profile;
+    if (auto p = req.query.find("profile"); p != req.query.end()) {
+      const auto names = audit::profile_names();
+      if (std::find(names.begin(), names.end(), p->second) != names.end()) profile = p->second;
+    }
     Found f = lookup(req, client, true);
     if (f.refusal) {
       Request once = req;
@@ -582,19 +635,19 @@ class Server {
     std::shared_ptr<Job> job = f.job;
     std::string out = fmt::format(
         "HTTP/1.1 200 OK\r\nServer: mailcheck\r\nContent-Type: text/event-stream\r\n"
-        "Cache-Control: no-store\r\nConnection: close\r\n"
+        "Cache-Control: no-store\r\nConnection: close\r\nX-Accel-Buffering: no\r\n"
         "Content-Security-Policy: {}\r\nX-Content-Type-Options: nosniff\r\n\r\n",
         kContentSecurityPolicy);
     std::size_t bytes = 0, sent = 0;
     bool ok = co_await send_text(stream, out, bytes);
     while (ok && req.method != http::verb::head) {
-      while (ok && sent < job->areas.size()) {
-        const std::string area_event = area_event_text(job->areas[sent++]);
+      while (ok && sent < job->decided.size()) {
+        const std::string area_event = area_event_text(job->area_at(sent++));
         ok = co_await send_text(stream, area_event, bytes);
       }
       if (!ok) break;
       if (job->done) {
-        const std::string end_event = end_event_text(*job);
+        const std::string end_event = end_event_text(*job, profile);
         co_await send_text(stream, end_event, bytes);
         break;
       }
@@ -606,7 +659,15 @@ class Server {
   }
 
   void shutdown(int signo) {
-    if (stopping_) return;
+    if (stopping_) {
+      // A second signal: stop now, whatever is running.
+      log_status(fmt::format("mailcheck serve: signal {} again: stopping at once", signo));
+      io_.stop();
+      return;
+    }
+    signals_.async_wait([this](boost::system::error_code ec, int again) {
+      if (!ec) shutdown(again);
+    });
     stopping_ = true;
     service_.stop_starting();
     boost::system::error_code ignored;
@@ -651,6 +712,11 @@ class Server {
 }  // namespace
 
 Result<void> serve(const ServeConfig& config) {
+  // Every connection and every probe is a descriptor: use all the process may have.
+  if (rlimit lim{}; getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &lim);
+  }
   asio::io_context io(1);
   auto server = std::make_unique<Server>(io, config);
   if (auto ok = server->listen(); !ok) return ok;

@@ -313,6 +313,60 @@ class Limits(unittest.TestCase):
         finally:
             server.stop()
 
+    def test_expired_results_leave_the_cache(self):
+        server = Server("--cache-ttl", "1")
+        try:
+            resp, _ = server.api("dmarc-reject.co.nz")
+            self.assertEqual(resp.status, 200)
+            _, body = server.get("/healthz")
+            self.assertEqual(json.loads(body)["cached_results"], 1)
+            self.assertGreater(json.loads(body)["cache_bytes"], 0)
+            time.sleep(1.5)
+            _, body = server.get("/healthz")
+            health = json.loads(body)
+            self.assertEqual((health["cached_results"], health["cache_bytes"]), (0, 0))
+        finally:
+            server.stop()
+
+    def test_idle_connections_make_room_at_the_cap(self):
+        server = Server("--max-connections", "4")
+        idle = []
+        try:
+            for _ in range(4):
+                idle.append(socket.create_connection(("127.0.0.1", server.port), timeout=5))
+            time.sleep(0.2)
+            resp, _ = server.get("/healthz")
+            self.assertEqual(resp.status, 200)  # not 503: the longest-idle one was closed
+            closed = 0
+            for s in idle:
+                s.settimeout(2)
+                try:
+                    closed += s.recv(1) == b""
+                except (socket.timeout, ConnectionResetError):
+                    pass
+            self.assertGreaterEqual(closed, 1)
+        finally:
+            for s in idle:
+                s.close()
+            server.stop()
+
+    def test_forwarded_for_split_over_lines(self):
+        # A proxy that adds its own X-Forwarded-For line: the client's own line must not win.
+        server = Server("--trusted-proxy", "127.0.0.1")
+        try:
+            s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            s.sendall(b"GET /healthz?xff=lines HTTP/1.1\r\nHost: x\r\n"
+                      b"X-Forwarded-For: 9.9.9.9\r\nX-Forwarded-For: 203.0.113.7\r\n"
+                      b"Connection: close\r\n\r\n")
+            while s.recv(4096):
+                pass
+            s.close()
+            time.sleep(0.1)
+            mine = [x for x in server.access_lines() if x["target"] == "/healthz?xff=lines"]
+            self.assertEqual([x["client"] for x in mine], ["203.0.113.7"])
+        finally:
+            server.stop()
+
     def test_audit_cap(self):
         # One audit at a time; smtp-slow-drip's banner drips until the SMTP deadline (4 s).
         server = Server("--max-audits", "1")

@@ -130,6 +130,10 @@ TEST(Input, ForwardedForIsBelievedOnlyFromATrustedProxy) {
   // IPv4-mapped addresses are the IPv4 address they carry.
   EXPECT_EQ(client_address("::ffff:127.0.0.1", "::ffff:203.0.113.9", trusted), "203.0.113.9");
   EXPECT_EQ(canonical_address("2001:DB8::1"), "2001:db8::1");
+  // Limits count an IPv6 client by its /64.
+  EXPECT_EQ(client_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+  EXPECT_EQ(client_key("2001:db8:1:2:bbbb::9"), "2001:db8:1:2::/64");
+  EXPECT_EQ(client_key("203.0.113.5"), "203.0.113.5");
   EXPECT_EQ(canonical_address("example.nz"), "");
 }
 
