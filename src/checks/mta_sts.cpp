@@ -80,8 +80,7 @@ asio::awaitable<MtaStsData> collect_mta_sts(dns::Resolver& resolver, const Domai
     }
     req.path = "/.well-known/mta-sts.txt";
     req.timeouts = options.timeouts;
-    auto cap = std::chrono::duration_cast<std::chrono::milliseconds>(left);
-    req.timeouts.response = std::min(req.timeouts.response, cap);
+    req.timeouts.overall = options.deadline;  // every step ends by the audit's deadline
     net::HttpsResponse resp = co_await net::fetch_https(std::move(req));
     const bool connected = resp.connected;
     d.fetch = std::move(resp);

@@ -15,12 +15,6 @@ using Clock = std::chrono::steady_clock;
 namespace mc::checks {
 namespace {
 
-std::chrono::milliseconds cap(std::chrono::milliseconds want, Clock::time_point deadline) {
-  if (deadline == Clock::time_point::max()) return want;
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  return std::max(std::chrono::milliseconds(0), std::min(want, left));
-}
-
 std::string tlsa_name(std::uint16_t port, const std::string& base) {
   // RFC 6698 §3: decimal port without leading zeros, then the protocol label.
   return fmt::format("_{}._tcp.{}", port, base);
@@ -235,10 +229,7 @@ asio::awaitable<std::vector<net::ProbeResult>> probe_host(const MxHost& host,
       continue;
     }
     net::SmtpTimeouts to = options.timeouts;
-    to.connect = cap(to.connect, options.deadline);
-    to.greeting = cap(to.greeting, options.deadline);
-    to.command = cap(to.command, options.deadline);
-    to.tls_handshake = cap(to.tls_handshake, options.deadline);
+    to.overall = options.deadline;  // every step ends by the audit's deadline
     probes.push_back(net::probe_smtp(std::move(t), to));
   }
   co_return co_await when_all(std::move(probes));

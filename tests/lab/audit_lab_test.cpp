@@ -113,5 +113,15 @@ TEST(AuditLab, ProbesAreLimitedPerHost) {
   EXPECT_NE(std::find(ids.begin(), ids.end(), "starttls.probe_limit"), ids.end());
 }
 
+// The audit's deadline bounds every SMTP step, not only the first: a server that drips its
+// banner is cut off when the audit's time is up, not when the step's own 4 s are.
+TEST(AuditLab, TheAuditDeadlineBoundsEveryStep) {
+  auto o = audit_options("smtp-slow-drip.co.nz", std::chrono::milliseconds(1500));
+  auto r = audit::run_audit(o);
+  ASSERT_TRUE(r);
+  EXPECT_LT(r->elapsed_ms, 1500 + 1000);
+  EXPECT_EQ(r->area(Area::kStarttls)->status, Status::kFail);
+}
+
 }  // namespace
 }  // namespace mc
