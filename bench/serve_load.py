@@ -125,7 +125,7 @@ def main():
             results = list(pool.map(
                 lambda d: fetch(base + "/api/v1/check?domain=" + d), domains))
         wall = time.perf_counter() - t0
-        rss, hwm = memory(server.pid)
+        fresh_rss, fresh_hwm = memory(server.pid)
     finally:
         server.terminate()
         server.wait()
@@ -148,8 +148,8 @@ def main():
         print(f"| {name} | {r['requests']} | {r['rps']:.0f}{ratio} | {r['p50']:.2f} | "
               f"{r['p99']:.2f} | {r['errors']} | {rss:.1f} | {hwm:.1f} |")
     print(f"| {len(domains)} fresh audits | {len(domains)} | {len(domains) / wall:.1f} | "
-          f"{statistics.median(lat):.0f} | {pct(lat, 99):.0f} | {errors} | {rss:.1f} | "
-          f"{hwm:.1f} |")
+          f"{statistics.median(lat):.0f} | {pct(lat, 99):.0f} | {errors} | {fresh_rss:.1f} | "
+          f"{fresh_hwm:.1f} |")
     print()
     print(f"fresh audits: {wall:.1f} s through the server with {connections} at a time, "
           f"{serial:.1f} s for the same audits one after another with the CLI: "
