@@ -50,8 +50,11 @@ BEHAVIOURS = {
     "slow-drip": "sends the banner one byte per second until the client goes away",
     "tls10-only": "normal, but TLS 1.0 only (SECLEVEL=0)",
     "starttls-twice": "normal, but EHLO after TLS still offers STARTTLS",
+    "slow-replies": "normal, but every reply comes 0.6 s late (each step takes time)",
     "refused": "no listener at all (connection refused)",
 }
+
+SLOW_REPLY_DELAY = 0.6  # seconds, behaviour slow-replies
 
 TLS_VERSIONS = {
     "TLSv1": ssl.TLSVersion.TLSv1,
@@ -112,6 +115,8 @@ class Session:
 
     # -- I/O helpers --------------------------------------------------------
     async def send(self, *lines: str) -> None:
+        if self.behaviour == "slow-replies":
+            await asyncio.sleep(SLOW_REPLY_DELAY)
         self.writer.write("".join(line + "\r\n" for line in lines).encode("utf-8"))
         await self.writer.drain()
 
