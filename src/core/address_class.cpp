@@ -2,6 +2,7 @@
 #include "core/address_class.hpp"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
@@ -98,6 +99,23 @@ AddressClass classify6(const Bytes16& a) {
 }
 
 }  // namespace
+
+std::vector<std::string> non_public_networks() {
+  std::vector<std::string> out;
+  for (const auto& r : kRanges4) {
+    out.push_back(fmt::format("{}.{}.{}.{}/{}", r.net >> 24, (r.net >> 16) & 0xff,
+                              (r.net >> 8) & 0xff, r.net & 0xff, r.bits));
+  }
+  // IPv6: everything outside 2000::/3 (classify6 calls it reserved; this covers ::1, the
+  // IPv4-compatible, mapped and NAT64 forms, ULA, link-local, multicast, 5f00::/16), then what
+  // 2000::/3 holds that is not global: 2001::/23 (Teredo, benchmarking, ...), documentation and
+  // 6to4 (whose embedded IPv4 address may be private; no name server needs it).
+  for (const char* net :
+       {"::/3", "4000::/2", "8000::/1", "2001::/23", "2001:db8::/32", "2002::/16", "3fff::/20"}) {
+    out.emplace_back(net);
+  }
+  return out;
+}
 
 std::string_view to_string(AddressClass c) {
   switch (c) {

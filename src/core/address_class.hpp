@@ -11,6 +11,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mc {
 
@@ -32,5 +33,9 @@ enum class AddressClass {
 std::string_view to_string(AddressClass c);
 AddressClass classify_address(std::string_view text);
 bool is_public(std::string_view text);
+
+// non_public_networks - CIDR networks covering every address that is not kGlobal (IPv6 a little
+// wider: all of 6to4), for filters that take prefixes (the resolver's do-not-query list).
+std::vector<std::string> non_public_networks();
 
 }  // namespace mc

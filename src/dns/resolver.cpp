@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "core/address_class.hpp"
 #include "core/domain_name.hpp"
 #include "dns/wire.hpp"
 
@@ -175,17 +176,8 @@ Result<std::unique_ptr<Resolver>> Resolver::create(asio::any_io_executor executo
   // SSRF guard: in full recursion, delegations decide whom libunbound asks; a hostile zone could
   // point its NS records at internal hosts. (Forwarders are the operator's choice and stay.)
   if (config.public_only && config.forwarders.empty()) {
-    for (const char* block :
-         {// IPv4: RFC 6890 and the registries after it
-          "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-          "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16",
-          "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/3",
-          // IPv6, including the forms that carry an IPv4 address (compatible, mapped, NAT64,
-          // Teredo in 2001::/23, 6to4)
-          "::/96", "::1/128", "::ffff:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64",
-          "2001::/23", "2001:db8::/32", "2002::/16", "3fff::/20", "5f00::/16", "fc00::/7",
-          "fe80::/10", "fec0::/10", "ff00::/8"}) {
-      if (auto ok = check(ub_ctx_set_option(raw, "do-not-query-address:", block),
+    for (const std::string& block : non_public_networks()) {
+      if (auto ok = check(ub_ctx_set_option(raw, "do-not-query-address:", block.c_str()),
                           "cannot restrict name server addresses");
           !ok) {
         return tl::unexpected(ok.error());

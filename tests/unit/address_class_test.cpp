@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace mc {
 namespace {
 
@@ -74,4 +76,18 @@ TEST(AddressClass, GarbageIsNeverPublic) {
 }
 
 }  // namespace
+// The resolver's do-not-query list comes from the classifier: every network in it starts at an
+// address that is not public, and the addresses the classifier rejects fall in one of them.
+TEST(AddressClass, NonPublicNetworksMatchTheClassifier) {
+  const auto nets = non_public_networks();
+  for (const auto& n : nets) {
+    const std::string base = n.substr(0, n.find('/'));
+    EXPECT_FALSE(is_public(base)) << n;
+  }
+  for (const char* must : {"10.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "100.64.0.0/10",
+                           "192.31.196.0/24", "::/3", "8000::/1", "2001::/23", "2002::/16"}) {
+    EXPECT_NE(std::find(nets.begin(), nets.end(), must), nets.end()) << must;
+  }
+}
+
 }  // namespace mc
