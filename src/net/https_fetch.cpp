@@ -14,6 +14,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include "net/deadline.hpp"
 #include "net/errors.hpp"
 
 namespace mc::net {
@@ -76,7 +77,7 @@ asio::awaitable<HttpsResponse> fetch_https(HttpsRequest request) {
   }
   asio::ip::tcp::socket socket(executor);
   {
-    asio::steady_timer timer(executor, q.timeouts.until(q.timeouts.connect));
+    asio::steady_timer timer(executor, step_end(q.timeouts.overall, q.timeouts.connect));
     auto res = co_await (socket.async_connect({address, q.port}, kUse) || timer.async_wait(kUse));
     if (res.index() == 1) {
       fail(r, FetchStep::kConnect, "timeout", "no answer to the connection attempt in time");
@@ -97,7 +98,7 @@ asio::awaitable<HttpsResponse> fetch_https(HttpsRequest request) {
   asio::ssl::stream<asio::ip::tcp::socket&> tls(socket, ctx);
   SSL_set_tlsext_host_name(tls.native_handle(), q.host.c_str());
   {
-    asio::steady_timer timer(executor, q.timeouts.until(q.timeouts.tls_handshake));
+    asio::steady_timer timer(executor, step_end(q.timeouts.overall, q.timeouts.tls_handshake));
     auto res = co_await (tls.async_handshake(asio::ssl::stream_base::client, kUse) ||
                          timer.async_wait(kUse));
     if (res.index() == 1) {
@@ -115,7 +116,7 @@ asio::awaitable<HttpsResponse> fetch_https(HttpsRequest request) {
   r.chain_der = peer_chain(tls.native_handle());
 
   // One deadline for writing the request and reading the whole reply.
-  asio::steady_timer timer(executor, q.timeouts.until(q.timeouts.response));
+  asio::steady_timer timer(executor, step_end(q.timeouts.overall, q.timeouts.response));
   http::request<http::empty_body> req{http::verb::get, q.path, 11};
   req.set(http::field::host, q.host);
   req.set(http::field::user_agent, "mailcheck");

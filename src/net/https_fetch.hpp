@@ -23,10 +23,6 @@ struct HttpsTimeouts {
   std::chrono::milliseconds response{15000};  // writing the request and reading all of the reply
   // No step runs past this (the audit's own deadline), whatever the durations above say.
   std::chrono::steady_clock::time_point overall = std::chrono::steady_clock::time_point::max();
-  std::chrono::steady_clock::time_point until(std::chrono::milliseconds step) const {
-    const auto now = std::chrono::steady_clock::now();
-    return overall - now < step ? overall : now + step;
-  }
 };
 
 struct HttpsRequest {

@@ -18,6 +18,7 @@
 #include <boost/asio/write.hpp>
 #include <variant>
 
+#include "net/deadline.hpp"
 #include "net/errors.hpp"
 
 namespace asio = boost::asio;
@@ -178,7 +179,8 @@ asio::awaitable<void> over_tls(Tls& tls, ProbeResult& r, const SmtpTimeouts& to)
   TlsSession session;
   session.dane = configure_dane(ssl, r.target);
   SSL_set_tlsext_host_name(ssl, r.target.host.c_str());
-  asio::steady_timer timer(co_await asio::this_coro::executor, to.until(to.tls_handshake));
+  asio::steady_timer timer(co_await asio::this_coro::executor,
+                           step_end(to.overall, to.tls_handshake));
   auto res = co_await (tls.async_handshake(asio::ssl::stream_base::client, kUse) ||
                        timer.async_wait(kUse));
   if (res.index() == 1) {
@@ -197,8 +199,8 @@ asio::awaitable<void> over_tls(Tls& tls, ProbeResult& r, const SmtpTimeouts& to)
   if (r.target.mode == TlsMode::kImplicit) co_return;
 
   SmtpReplyReader reader;
-  auto ehlo =
-      co_await command(tls, reader, "EHLO " + r.target.ehlo_name + "\r\n", to.until(to.command));
+  auto ehlo = co_await command(tls, reader, "EHLO " + r.target.ehlo_name + "\r\n",
+                               step_end(to.overall, to.command));
   if (!ehlo) {
     fail(r, ProbeStep::kEhloAfterTls, ehlo.error());
     co_return;
@@ -209,7 +211,7 @@ asio::awaitable<void> over_tls(Tls& tls, ProbeResult& r, const SmtpTimeouts& to)
   }
   r.extensions_after_tls = ehlo_keywords(*ehlo);
   r.starttls_after_tls = has_keyword(r.extensions_after_tls, "STARTTLS");
-  auto quit = co_await command(tls, reader, "QUIT\r\n", to.until(to.command));
+  auto quit = co_await command(tls, reader, "QUIT\r\n", step_end(to.overall, to.command));
   if (!quit) fail(r, ProbeStep::kQuit, quit.error());
 }
 
@@ -253,7 +255,7 @@ asio::awaitable<ProbeResult> probe_smtp(ProbeTarget target, SmtpTimeouts to) {
   }
   asio::ip::tcp::socket socket(executor);
   {
-    asio::steady_timer timer(executor, to.until(to.connect));
+    asio::steady_timer timer(executor, step_end(to.overall, to.connect));
     auto res =
         co_await (socket.async_connect({address, r.target.port}, kUse) || timer.async_wait(kUse));
     if (res.index() == 1) {
@@ -283,7 +285,7 @@ asio::awaitable<ProbeResult> probe_smtp(ProbeTarget target, SmtpTimeouts to) {
   }
 
   SmtpReplyReader reader;
-  auto greeting = co_await read_reply(socket, reader, to.until(to.greeting));
+  auto greeting = co_await read_reply(socket, reader, step_end(to.overall, to.greeting));
   if (!greeting) {
     fail(r, ProbeStep::kGreeting, greeting.error());
     co_return finish();
@@ -293,8 +295,8 @@ asio::awaitable<ProbeResult> probe_smtp(ProbeTarget target, SmtpTimeouts to) {
     fail_reply(r, ProbeStep::kGreeting, *greeting);
     co_return finish();
   }
-  auto ehlo =
-      co_await command(socket, reader, "EHLO " + r.target.ehlo_name + "\r\n", to.until(to.command));
+  auto ehlo = co_await command(socket, reader, "EHLO " + r.target.ehlo_name + "\r\n",
+                               step_end(to.overall, to.command));
   if (!ehlo) {
     fail(r, ProbeStep::kEhlo, ehlo.error());
     co_return finish();
@@ -308,10 +310,10 @@ asio::awaitable<ProbeResult> probe_smtp(ProbeTarget target, SmtpTimeouts to) {
   r.starttls_offered = has_keyword(r.extensions, "STARTTLS");
   if (!r.starttls_offered) {
     fail(r, ProbeStep::kStarttls, {"not_offered", "the server does not offer STARTTLS"});
-    (void)co_await command(socket, reader, "QUIT\r\n", to.until(to.command));
+    (void)co_await command(socket, reader, "QUIT\r\n", step_end(to.overall, to.command));
     co_return finish();
   }
-  auto st = co_await command(socket, reader, "STARTTLS\r\n", to.until(to.command));
+  auto st = co_await command(socket, reader, "STARTTLS\r\n", step_end(to.overall, to.command));
   if (!st) {
     fail(r, ProbeStep::kStarttls, st.error());
     co_return finish();
@@ -319,7 +321,7 @@ asio::awaitable<ProbeResult> probe_smtp(ProbeTarget target, SmtpTimeouts to) {
   r.starttls_reply = *st;
   if (st->code != 220) {
     fail_reply(r, ProbeStep::kStarttls, *st);
-    (void)co_await command(socket, reader, "QUIT\r\n", to.until(to.command));
+    (void)co_await command(socket, reader, "QUIT\r\n", step_end(to.overall, to.command));
     co_return finish();
   }
   r.starttls_accepted = true;

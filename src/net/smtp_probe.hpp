@@ -30,11 +30,6 @@ struct SmtpTimeouts {
   std::chrono::milliseconds tls_handshake{30000};
   // No step runs past this (the audit's own deadline), whatever the durations above say.
   std::chrono::steady_clock::time_point overall = std::chrono::steady_clock::time_point::max();
-  // until - when a step of the given length that starts now must end.
-  std::chrono::steady_clock::time_point until(std::chrono::milliseconds step) const {
-    const auto now = std::chrono::steady_clock::now();
-    return overall - now < step ? overall : now + step;
-  }
 };
 
 enum class TlsMode { kStarttls, kImplicit };
