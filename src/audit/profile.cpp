@@ -63,7 +63,7 @@ std::string str(const nlohmann::json& j, const char* key) {
 
 // ---- mail servers (the starttls area's probes) -------------------------------------------
 
-// each_session - judge every probed MX address; `judge` sees a TLS session's version and cipher
+// mail_servers - judge every probed MX address; `judge` sees a TLS session's version and cipher
 // and returns "" when it is acceptable, else why not.
 Verdict mail_servers(const Context& c,
                      const std::function<std::string(const std::string& version,
@@ -374,6 +374,17 @@ const std::vector<Profile>& profiles() {
 std::vector<std::string_view> profile_names() {
   std::vector<std::string_view> out;
   for (const auto& p : profiles()) out.emplace_back(p.name);
+  return out;
+}
+
+bool is_profile(std::string_view name) {
+  const auto names = profile_names();
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+Report with_profile(const Report& report, std::string_view name, bool dkim_selectors_given) {
+  Report out = report;
+  if (!name.empty()) out.profile = evaluate_profile(name, report, dkim_selectors_given);
   return out;
 }
 

@@ -16,10 +16,15 @@
 namespace mc::audit {
 
 std::vector<std::string_view> profile_names();
+bool is_profile(std::string_view name);
 
 // evaluate_profile - nullopt for an unknown name. dkim_selectors_given: whether the audit looked
 // at selectors the user named (without them, a key not found is not proof of no DKIM).
 std::optional<ProfileReport> evaluate_profile(std::string_view name, const Report& report,
                                               bool dkim_selectors_given);
+
+// with_profile - a copy of report with the profile's verdict added (report unchanged when name
+// is empty).
+Report with_profile(const Report& report, std::string_view name, bool dkim_selectors_given);
 
 }  // namespace mc::audit

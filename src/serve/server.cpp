@@ -496,6 +496,21 @@ class Server {
     return r;
   }
 
+  // read_profile - the profile= of a request into `profile` ("" when none); a name that is no
+  // profile is refused (400), the same on every route.
+  static std::optional<Response> read_profile(const Request& req, bool api, std::string& profile) {
+    auto p = req.query.find("profile");
+    if (p == req.query.end() || p->second.empty()) return std::nullopt;
+    if (!audit::is_profile(p->second)) {
+      const std::string message = fmt::format("unknown profile '{}'; known: {}", p->second,
+                                              fmt::join(audit::profile_names(), ", "));
+      return api ? json_error(http::status::bad_request, "invalid_profile", message)
+                 : html(http::status::bad_request, home_page("", message));
+    }
+    profile = p->second;
+    return std::nullopt;
+  }
+
   Routed route(const Request& req, const std::string& client) {
     Routed out;
     if (req.refusal) {
@@ -511,16 +526,9 @@ class Server {
       out.response = asset(req.path);
     } else if (req.path == "/check" || req.path == "/api/v1/check") {
       out.api = req.path != "/check";
-      if (auto p = req.query.find("profile"); p != req.query.end() && !p->second.empty()) {
-        const auto names = audit::profile_names();
-        if (std::find(names.begin(), names.end(), p->second) == names.end()) {
-          const std::string message =
-              fmt::format("unknown profile '{}'; known: {}", p->second, fmt::join(names, ", "));
-          out.response = out.api ? json_error(http::status::bad_request, "invalid_profile", message)
-                                 : html(http::status::bad_request, home_page("", message));
-          return out;
-        }
-        out.profile = p->second;
+      if (auto refusal = read_profile(req, out.api, out.profile)) {
+        out.response = std::move(*refusal);
+        return out;
       }
       Found f = lookup(req, client, out.api);
       out.cache = f.cache;
@@ -564,15 +572,9 @@ class Server {
                                 (routed.profile.empty() ? "" : ":" + routed.profile);
     auto it = job.rendered.find(variant);
     if (it == job.rendered.end()) {
-      const Report* shown = &*job.report;
-      Report with_profile;
-      if (!routed.profile.empty()) {
-        with_profile = *job.report;
-        with_profile.profile = audit::evaluate_profile(routed.profile, with_profile, false);
-        shown = &with_profile;
-      }
+      const Report shown = audit::with_profile(*job.report, routed.profile, false);
       it = job.rendered
-               .emplace(variant, routed.api ? report::render_json(*shown) : result_page(*shown))
+               .emplace(variant, routed.api ? report::render_json(shown) : result_page(shown))
                .first;
     }
     if (routed.api) r.content_type = "application/json";
@@ -602,14 +604,10 @@ class Server {
     if (!job.report) {
       return "event: failed\ndata: " + json_text({{"error", job.error}}) + "\n\n";
     }
-    std::string overview;
-    if (profile.empty()) {
-      overview = report::render_html_overview(*job.report);
-    } else {
-      Report with_profile = *job.report;
-      with_profile.profile = audit::evaluate_profile(profile, with_profile, false);
-      overview = report::render_html_overview(with_profile);
-    }
+    const std::string overview =
+        profile.empty()
+            ? report::render_html_overview(*job.report)
+            : report::render_html_overview(audit::with_profile(*job.report, profile, false));
     nlohmann::json data{{"meta", report::render_html_meta(*job.report)},
                         {"overview", overview},
                         {"elapsed_ms", job.report->elapsed_ms}};
@@ -621,11 +619,12 @@ class Server {
                                const std::string& client, const std::string& target,
                                Clock::time_point began) {
     std::string profile;
-    if (auto p = req.query.find("profile"); p != req.query.end()) {
-      const auto names = audit::profile_names();
-      if (std::find(names.begin(), names.end(), p->second) != names.end()) profile = p->second;
+    Found f;
+    if (auto refusal = read_profile(req, true, profile)) {
+      f.refusal = std::move(refusal);
+    } else {
+      f = lookup(req, client, true);
     }
-    Found f = lookup(req, client, true);
     if (f.refusal) {
       Request once = req;
       once.keep_alive = false;

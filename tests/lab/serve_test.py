@@ -66,9 +66,9 @@ class Server:
         resp, body = self.get("/api/v1/check?domain=" + urllib.parse.quote(domain))
         return resp, json.loads(body)
 
-    def events(self, domain):
+    def events(self, domain, extra=""):
         """The event stream of one domain: a list of (event, data)."""
-        resp, body = self.get("/api/v1/events?domain=" + urllib.parse.quote(domain))
+        resp, body = self.get("/api/v1/events?domain=" + urllib.parse.quote(domain) + extra)
         assert resp.status == 200, (resp.status, body)
         out = []
         for block in body.decode().split("\n\n"):
@@ -133,9 +133,15 @@ class Serve(unittest.TestCase):
         self.assertIn('id="profile"', page)
         self.assertIn("bod-18-01", page)
         self.assertIn('<option value="bod-18-01" selected>', page)
-        resp, body = self.server.get("/api/v1/check?domain=showcase.co.nz&profile=pci")
+        for route in ("/api/v1/check", "/api/v1/events"):
+            resp, body = self.server.get(route + "?domain=showcase.co.nz&profile=pci")
+            self.assertEqual(resp.status, 400, route)
+            self.assertEqual(json.loads(body)["error"]["code"], "invalid_profile", route)
+        resp, body = self.server.get("/check?domain=showcase.co.nz&profile=pci")
         self.assertEqual(resp.status, 400)
-        self.assertEqual(json.loads(body)["error"]["code"], "invalid_profile")
+        # With a valid profile the event stream's overview carries the verdict.
+        events = self.server.events("showcase.co.nz", "&profile=nz-sge")
+        self.assertIn('id="profile"', events[-1][1]["overview"])
 
     def test_pasted_forms_of_a_domain_are_understood(self):
         for given in ("  Showcase.CO.NZ ", "postmaster@showcase.co.nz",
