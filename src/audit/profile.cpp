@@ -307,6 +307,7 @@ struct Requirement {
 
 struct Profile {
   const char* name;
+  const char* label;  // short, for a menu
   const char* title;
   std::string_view url;
   std::vector<Requirement> requirements;
@@ -315,6 +316,7 @@ struct Profile {
 const std::vector<Profile>& profiles() {
   static const std::vector<Profile> all = {
       {"nz-sge",
+       "NZ Secure Government Email (SGE)",
        "New Zealand Secure Government Email (SGE) Common Implementation Framework",
        kSgeUrl,
        {
@@ -339,6 +341,7 @@ const std::vector<Profile>& profiles() {
             "SGE framework, technical controls: DMARC (recommended)", false, dmarc_adkim_strict},
        }},
       {"bod-18-01",
+       "US CISA BOD 18-01",
        "US CISA Binding Operational Directive 18-01: Enhance Email and Web Security",
        kBodUrl,
        {
@@ -375,6 +378,13 @@ std::vector<std::string_view> profile_names() {
   std::vector<std::string_view> out;
   for (const auto& p : profiles()) out.emplace_back(p.name);
   return out;
+}
+
+std::string_view profile_label(std::string_view name) {
+  for (const auto& p : profiles()) {
+    if (p.name == name) return p.label;
+  }
+  return {};
 }
 
 bool is_profile(std::string_view name) {

@@ -17,6 +17,7 @@ namespace mc::audit {
 
 std::vector<std::string_view> profile_names();
 bool is_profile(std::string_view name);
+std::string_view profile_label(std::string_view name);  // short, for a menu; "" if unknown
 
 // evaluate_profile - nullopt for an unknown name. dkim_selectors_given: whether the audit looked
 // at selectors the user named (without them, a key not found is not proof of no DKIM).

@@ -5,6 +5,7 @@
 
 #include <cctype>
 
+#include "audit/profile.hpp"
 #include "report/render.hpp"
 
 namespace mc::serve {
@@ -31,10 +32,9 @@ constexpr std::string_view kFoot =
 
 std::string form(std::string_view value, std::string_view profile = {}) {
   std::string options = "<option value=\"\">no compliance profile</option>\n";
-  for (const auto& [name, label] : {std::pair{"nz-sge", "NZ Secure Government Email (SGE)"},
-                                    std::pair{"bod-18-01", "US CISA BOD 18-01"}}) {
+  for (const auto name : audit::profile_names()) {
     options += fmt::format("<option value=\"{}\"{}>{}</option>\n", name,
-                           profile == name ? " selected" : "", label);
+                           profile == name ? " selected" : "", audit::profile_label(name));
   }
   return fmt::format(
       "<form class=\"check\" action=\"/check\" method=\"get\" role=\"search\">\n"
