@@ -1,4 +1,4 @@
-// dmarc.cpp - see dmarc.hpp. Section numbers are RFC 7489 unless marked DMARCbis.
+// dmarc.cpp - see dmarc.hpp. Section numbers are RFC 7489 unless marked RFC 9989.
 #include "policy/dmarc.hpp"
 
 #include <fmt/format.h>
@@ -53,6 +53,21 @@ struct Tag {
 };
 
 }  // namespace
+
+std::string_view to_string(RuleSet r) { return r == RuleSet::kRfc9989 ? "rfc9989" : "rfc7489"; }
+
+bool applies(Scope s, RuleSet r) {
+  return s == Scope::kBoth || (s == Scope::kRfc9989) == (r == RuleSet::kRfc9989);
+}
+
+bool Record::has_valid_rua() const {
+  return std::any_of(rua.begin(), rua.end(), [](const ReportUri& u) { return u.valid; });
+}
+
+bool ParseResult::ok(RuleSet r) const {
+  return std::none_of(errors.begin(), errors.end(),
+                      [&](const Diagnostic& d) { return applies(d.scope, r); });
+}
 
 std::string_view to_string(Policy p) {
   switch (p) {
@@ -158,11 +173,18 @@ ParseResult parse_dmarc(std::string_view txt) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
       });
       if (!name_ok) {
-        out.errors.push_back({pos, "", fmt::format("'{}' is not a tag=value pair", part)});
+        // §6.3, RFC 9989 §4.8: syntax errors in the rest of the record are discarded.
+        out.warnings.push_back(
+            {pos, "", fmt::format("'{}' is not a tag=value pair; receivers ignore it", part)});
       } else if (std::any_of(tags.begin(), tags.end(),
                              [&](const Tag& t) { return t.name == name; })) {
-        // RFC 6376 §3.2 tag-lists (used by §6.4): a repeated tag makes the list invalid.
-        out.errors.push_back({pos, name, fmt::format("tag '{}' appears more than once", name)});
+        // RFC 6376 §3.2 tag-lists (used by §6.4 and RFC 9989 §4.7): a repeated tag makes the
+        // list invalid. Implementations differ (first value, last value, record void), so the
+        // strictest reading is the one every receiver shares.
+        out.errors.push_back({pos, name,
+                              fmt::format("tag '{}' appears more than once (receivers differ on "
+                                          "which value counts, or void the record)",
+                                          name)});
       } else {
         tags.push_back({pos, name, trim(part.substr(eq + 1))});
       }
@@ -190,12 +212,11 @@ ParseResult parse_dmarc(std::string_view txt) {
       auto pol = parse_policy(v);
       if (!pol) {
         // §6.6.3 step 6: an invalid p or sp: act as p=none if rua is valid, else no DMARC.
+        // RFC 9989 §4.10.1 makes the same rule a MUST and extends it to np, which RFC 7489
+        // receivers do not know (they ignore it).
         std::string m = fmt::format("{}={} is not none, quarantine or reject", t.name, v);
-        if (t.name == "np") {
-          warn(t, std::move(m));
-        } else {
-          error(t, std::move(m));
-        }
+        out.errors.push_back(
+            {t.pos, t.name, std::move(m), t.name == "np" ? Scope::kRfc9989 : Scope::kBoth});
       } else if (t.name == "p") {
         r.p = pol;
         r.p_second = i == 1;
@@ -226,6 +247,7 @@ ParseResult parse_dmarc(std::string_view txt) {
         warn(t, fmt::format("fo={} is not a colon-separated list of 0, 1, d and s", v));
       }
     } else if (t.name == "pct") {
+      r.obsolete.push_back(t.name);  // RFC 9989 App. A.6, C.5.2: ignored by its receivers
       if (!all_digits(v) || v.size() > 3 || std::stoi(std::string(v)) > 100) {
         warn(t, fmt::format("pct={} is not 0-100; 100 applies", v));
       } else {
@@ -233,12 +255,14 @@ ParseResult parse_dmarc(std::string_view txt) {
         r.pct_given = true;
       }
     } else if (t.name == "ri") {
+      r.obsolete.push_back(t.name);
       if (!all_digits(v) || v.size() > 10 || std::stoull(std::string(v)) > 0xffffffffULL) {
         warn(t, fmt::format("ri={} is not a 32-bit number of seconds", v));
       } else {
         r.ri = static_cast<std::uint32_t>(std::stoull(std::string(v)));
       }
     } else if (t.name == "rf") {
+      r.obsolete.push_back(t.name);
       if (to_lower(v) != "afrf") warn(t, fmt::format("rf={}: only afrf is defined", v));
     } else if (t.name == "rua" || t.name == "ruf") {
       auto& list = t.name == "rua" ? r.rua : r.ruf;
@@ -248,6 +272,7 @@ ParseResult parse_dmarc(std::string_view txt) {
         if (e == std::string_view::npos) e = v.size();
         ReportUri u = parse_uri(v.substr(s, e - s));
         if (!u.valid) warn(t, fmt::format("{}: {}", t.name, u.error));
+        if (u.max_size) r.size_limits = true;
         list.push_back(std::move(u));
         if (e == v.size()) break;
         s = e + 1;
@@ -272,7 +297,10 @@ ParseResult parse_dmarc(std::string_view txt) {
   }
   if (!r.p && std::none_of(out.errors.begin(), out.errors.end(),
                            [](const Diagnostic& d) { return d.tag == "p"; })) {
-    out.errors.push_back({txt.size(), "p", "the required p= tag is missing"});
+    // RFC 7489 §6.3 requires p; RFC 9989 §4.7 only recommends it and reads a record without
+    // it as p=none.
+    out.errors.push_back(
+        {txt.size(), "p", "the p= tag is missing (RFC 7489 requires it)", Scope::kRfc7489});
   }
   return out;
 }

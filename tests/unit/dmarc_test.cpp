@@ -39,14 +39,24 @@ TEST(Dmarc, AllTags) {
   EXPECT_TRUE(x.testing);
   EXPECT_TRUE(x.p_second);
   EXPECT_EQ(x.unknown, std::vector<std::string>{"future"});
+  EXPECT_EQ(x.obsolete, (std::vector<std::string>{"pct", "rf", "ri"}));
+  EXPECT_TRUE(x.size_limits);
 }
 
 TEST(Dmarc, PolicyErrors) {
   EXPECT_FALSE(parse_dmarc("v=DMARC1").ok());                    // p missing
+  EXPECT_FALSE(parse_dmarc("v=DMARC1").ok(RuleSet::kRfc7489));   // RFC 7489 requires p
+  EXPECT_TRUE(parse_dmarc("v=DMARC1").ok(RuleSet::kRfc9989));    // RFC 9989 reads p=none
   EXPECT_FALSE(parse_dmarc("v=DMARC1; p=maybe").ok());           // invalid p
   EXPECT_FALSE(parse_dmarc("v=DMARC1; p=none; sp=x").ok());      // invalid sp (§6.6.3 step 6)
   EXPECT_FALSE(parse_dmarc("v=DMARC1; p=none; p=reject").ok());  // repeated tag
-  EXPECT_FALSE(parse_dmarc("v=DMARC1; p=none; junk").ok());
+  // An invalid np voids the policy only for receivers that know np.
+  EXPECT_FALSE(parse_dmarc("v=DMARC1; p=none; np=x").ok(RuleSet::kRfc9989));
+  EXPECT_TRUE(parse_dmarc("v=DMARC1; p=none; np=x").ok(RuleSet::kRfc7489));
+  // Syntax errors in the rest of the record are discarded (§6.3, RFC 9989 §4.8).
+  auto junk = parse_dmarc("v=DMARC1; p=none; junk");
+  EXPECT_TRUE(junk.ok());
+  EXPECT_EQ(junk.warnings.size(), 1u);
   auto r = parse_dmarc("v=DMARC1; rua=mailto:a@example.com; p=none");
   EXPECT_TRUE(r.ok());
   EXPECT_FALSE(r.record.p_second);
