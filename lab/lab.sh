@@ -61,6 +61,9 @@ readonly HOSTING_NS_NAME=ns1.labhost.nz.
 # The spf server serves every zone that lab/zones/root.zone delegates to it.
 readonly SPF_NS_NAME=ns1.spf.lab.
 readonly BLACKHOLE_NS_NAME=ns.blackhole.nz.
+# Leaves delegated from nz. rather than co.nz.: public suffixes of their own, such as a
+# government suffix whose operator publishes DMARC with psd=y (lab/zones/govt.nz.zone).
+readonly NZ_LEAF_ZONES=(govt.nz)
 
 readonly SMTP_HOSTS_FILE="$SCRIPT_DIR/smtp-hosts.conf"
 readonly SMTP_READY_ADDR=127.25.1.1 # a "normal" listener: answers with a 220 banner
@@ -545,13 +548,14 @@ build_zones() {
     rm -rf "$ZONES_DIR" "$KEYS_DIR" "$DS_DIR"
     mkdir -p "$ZONES_DIR" "$KEYS_DIR" "$DS_DIR"
 
-    # Leaves: every lab/zones/*.co.nz.zone, built and signed in parallel.
+    # Leaves: every lab/zones/*.co.nz.zone and the NZ_LEAF_ZONES, built and signed in parallel.
     LEAF_ZONES=()
     local tmpl zone pid failed=0
     for tmpl in "$ZONE_TEMPLATES"/*.co.nz.zone; do
         zone=$(basename "$tmpl" .zone)
         LEAF_ZONES+=("$zone")
     done
+    LEAF_ZONES+=("${NZ_LEAF_ZONES[@]}")
     ((${#LEAF_ZONES[@]} > 0)) || die "no zone templates in $ZONE_TEMPLATES"
     local -a pids=()
     for zone in "${LEAF_ZONES[@]}"; do
@@ -575,15 +579,22 @@ build_zones() {
     {
         printf '\n; --- delegations added by lab.sh ---\n'
         for zone in "${LEAF_ZONES[@]}"; do
+            [[ $zone == *.co.nz ]] || continue
             printf '%s. IN NS %s\n' "$zone" "$HOSTING_NS_NAME"
             if [[ -s $DS_DIR/$zone.ds ]]; then cat "$DS_DIR/$zone.ds"; fi
         done
     } >>"$ZONES_DIR/co.nz.zone"
     sign_zone co.nz "$(template_dnssec_mode "$ZONE_TEMPLATES/co.nz.zone")"
 
-    # nz.: DS for co.nz., then sign.
+    # nz.: DS for co.nz., delegations (+ DS) for the NZ_LEAF_ZONES, then sign.
     write_zone nz "$TLD_NS_NAME" "$ZONES_DIR/nz.zone"
-    cat "$DS_DIR/co.nz.ds" >>"$ZONES_DIR/nz.zone"
+    {
+        cat "$DS_DIR/co.nz.ds"
+        for zone in "${NZ_LEAF_ZONES[@]}"; do
+            printf '%s. IN NS %s\n' "$zone" "$HOSTING_NS_NAME"
+            if [[ -s $DS_DIR/$zone.ds ]]; then cat "$DS_DIR/$zone.ds"; fi
+        done
+    } >>"$ZONES_DIR/nz.zone"
     sign_zone nz "$(template_dnssec_mode "$ZONE_TEMPLATES/nz.zone")"
 
     # Root: DS for nz., then sign; its KSK DS is the resolver's trust anchor.

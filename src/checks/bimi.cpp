@@ -61,8 +61,8 @@ AreaReport evaluate_bimi(const BimiData& data, const DmarcData& dmarc) {
   int pct = 100;
   const auto policy = effective_policy(dmarc, &pct);
   bool subdomains_exempt = false;
-  if (const auto dmarc_records = dmarc.records(); dmarc_records.size() == 1) {
-    const auto sp = policy::dmarc::parse_dmarc(dmarc_records.front()).record.sp;
+  if (dmarc.rfc9989.outcome == policy::dmarc::Outcome::kRecord) {
+    const auto sp = policy::dmarc::parse_dmarc(dmarc.rfc9989.record).record.sp;
     subdomains_exempt = sp && *sp == policy::dmarc::Policy::kNone;
   }
   const bool enforcing =

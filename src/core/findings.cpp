@@ -307,61 +307,104 @@ constexpr std::array kCatalogue = std::to_array<FindingDef>({
     {"dmarc.none", Area::kDmarc, kWarning, "No DMARC policy",
      "Without DMARC, receivers have no instruction for mail that fails SPF and DKIM alignment, "
      "and the domain owner gets no reports of who sends as the domain.",
-     "RFC 7489 §6.1, §6.6.3"},
+     "RFC 9989 §4.10.1; RFC 7489 §6.6.3"},
     {"dmarc.lookup_failed", Area::kDmarc, kCritical, "The DMARC lookup failed",
-     "Receivers cannot find the policy and may defer or ignore it.", "RFC 7489 §6.6.3"},
+     "Receivers cannot find the policy; what they do then is their choice (deliver or defer).",
+     "RFC 9989 §4.10.1; RFC 7489 §6.6.3"},
     {"dmarc.invalid_record", Area::kDmarc, kCritical, "The _dmarc record is not recognised",
      "A record must start with v=DMARC1 (case-sensitive); otherwise receivers discard it.",
-     "RFC 7489 §6.4, §6.6.3"},
+     "RFC 9989 §4.7; RFC 7489 §6.4"},
     {"dmarc.multiple_records", Area::kDmarc, kCritical, "More than one DMARC record",
-     "With several records receivers apply no DMARC policy at all.", "RFC 7489 §6.6.3"},
+     "RFC 7489 receivers then apply no DMARC; RFC 9989 receivers discard them all and walk on "
+     "to a parent domain's record.",
+     "RFC 9989 §4.10; RFC 7489 §6.6.3"},
     {"dmarc.syntax_error", Area::kDmarc, kCritical, "The DMARC policy is invalid",
-     "A missing or invalid p (or sp), or a malformed tag list, voids the policy: at best it acts "
-     "as p=none.",
-     "RFC 7489 §6.3, §6.6.3"},
+     "An invalid p, sp or np (np for RFC 9989 receivers), or a repeated tag, voids the policy: at "
+     "best it acts as p=none.",
+     "RFC 9989 §4.7, §4.10.1; RFC 7489 §6.3, §6.6.3"},
+    {"dmarc.p_missing", Area::kDmarc, kWarning, "The record has no p= tag",
+     "RFC 9989 receivers read a record without p as p=none; RFC 7489 ones find it invalid.",
+     "RFC 9989 §4.7; RFC 7489 §6.3, §6.6.3"},
     {"dmarc.tag_invalid", Area::kDmarc, kWarning, "A DMARC tag has an invalid value",
-     "Receivers ignore the value and apply the default, which may not be what was meant.",
-     "RFC 7489 §6.3"},
-    {"dmarc.p_not_second", Area::kDmarc, kInfo, "p is not the second tag",
-     "RFC 7489 requires p right after v=DMARC1; strict receivers may reject the record "
-     "(DMARCbis relaxes this).",
-     "RFC 7489 §6.4"},
+     "Receivers ignore the value (or the malformed part) and apply the default, which may not be "
+     "what was meant.",
+     "RFC 9989 §4.8; RFC 7489 §6.3"},
+    {"dmarc.p_not_second", Area::kDmarc, kWarning, "p is not the second tag",
+     "RFC 7489 requires p right after v=DMARC1, and strict older receivers may discard the "
+     "record; RFC 9989 allows any order.",
+     "RFC 7489 §6.4; RFC 9989 §4.8"},
+    {"dmarc.unknown_tag", Area::kDmarc, kInfo, "The record has tags no receiver knows",
+     "Unknown tags are ignored; a misspelt tag (e.g. adkm=) silently keeps the default.",
+     "RFC 9989 §4.7"},
+    {"dmarc.obsolete_tag", Area::kDmarc, kInfo, "The record uses tags RFC 9989 removed",
+     "pct, rf and ri are gone from RFC 9989; its receivers ignore them, RFC 7489 receivers may "
+     "still honour them.",
+     "RFC 9989 Appendix A.6, C.5.2"},
+    {"dmarc.size_limit_obsolete", Area::kDmarc, kInfo, "A report URI has a size limit",
+     "The !size suffix is obsolete syntax that RFC 9989 receivers ignore.",
+     "RFC 9989 §4.8, Appendix C.4"},
     {"dmarc.inherited", Area::kDmarc, kInfo, "The policy comes from the organizational domain",
-     "The domain has no record of its own; receivers use the organizational domain's, with its "
+     "The domain has no record of its own; receivers use the Organizational Domain's, with its "
      "sp= policy.",
-     "RFC 7489 §6.6.3"},
+     "RFC 9989 §4.10.1; RFC 7489 §6.6.3"},
+    {"dmarc.psd_policy", Area::kDmarc, kInfo, "The policy comes from the public suffix operator",
+     "Neither the domain nor its Organizational Domain publishes DMARC; RFC 9989 receivers apply "
+     "the record of the public suffix above it (psd=y), RFC 7489 receivers apply none.",
+     "RFC 9989 §4.7 (psd), §4.10.1"},
+    {"dmarc.receivers_differ", Area::kDmarc, kWarning,
+     "RFC 9989 and RFC 7489 receivers apply different policies",
+     "During the transition both kinds of receiver are common: the DNS Tree Walk and the Public "
+     "Suffix List can pick different records, and t=y, pct or a missing p are read differently.",
+     "RFC 9989 §4.10, Appendix C.3"},
+    {"dmarc.org_domain_differs", Area::kDmarc, kInfo,
+     "The two rule sets see different Organizational Domains",
+     "Relaxed alignment compares Organizational Domains, so an identifier that aligns for one "
+     "kind of receiver may not for the other.",
+     "RFC 9989 §4.10.2, Appendix C.3; RFC 7489 §3.2"},
+    {"dmarc.walk_incomplete", Area::kDmarc, kInfo,
+     "The Organizational Domain could not be determined",
+     "A lookup of the DNS Tree Walk failed, so a record further up could change the "
+     "Organizational Domain used for alignment.",
+     "RFC 9989 §4.10.2"},
     {"dmarc.policy_none", Area::kDmarc, kWarning, "The policy is p=none (monitoring only)",
      "Forged mail is delivered; p=none is a first step for collecting reports, not protection.",
-     "RFC 7489 §6.3"},
+     "RFC 9989 §4.7"},
     {"dmarc.policy_quarantine", Area::kDmarc, kInfo, "The policy is p=quarantine",
-     "Failing mail is treated as suspicious; p=reject is the final step.", "RFC 7489 §6.3"},
+     "Failing mail is treated as suspicious; p=reject is the final step.", "RFC 9989 §4.7"},
     {"dmarc.pct_partial", Area::kDmarc, kWarning, "The policy applies to part of the mail (pct)",
-     "Mail not sampled gets the next weaker treatment. DMARCbis removes pct.",
-     "RFC 7489 §6.3, §6.6.4"},
+     "RFC 7489 receivers give mail outside the sample the next weaker treatment; RFC 9989 "
+     "removed pct and its receivers apply the policy to all mail.",
+     "RFC 7489 §6.3, §6.6.4; RFC 9989 Appendix A.6"},
     {"dmarc.testing_mode", Area::kDmarc, kWarning, "Testing mode (t=y)",
-     "Receivers apply one step less than the stated policy.", "DMARCbis §4.7"},
+     "RFC 9989 receivers apply one level less than the stated policy; RFC 7489 receivers ignore "
+     "t, so only t=y together with pct=0 is a trial for both.",
+     "RFC 9989 §4.7, Appendix A.6"},
     {"dmarc.subdomain_policy_weaker", Area::kDmarc, kWarning,
      "Subdomains have a weaker policy (sp)",
      "Forged mail using made-up subdomains is treated more leniently than the domain itself.",
-     "RFC 7489 §6.3"},
+     "RFC 9989 §4.7"},
+    {"dmarc.np_weaker", Area::kDmarc, kWarning, "Non-existent subdomains have a weaker policy (np)",
+     "Forged mail from names that do not exist is treated more leniently than mail from real "
+     "subdomains.",
+     "RFC 9989 §4.7, §3.2.13"},
     {"dmarc.no_rua", Area::kDmarc, kInfo, "No aggregate report address (rua)",
      "Without reports the owner cannot see who sends as the domain or safely tighten the policy.",
-     "RFC 7489 §6.3, §7.2"},
+     "RFC 9989 §4.7; RFC 9990"},
     {"dmarc.uri_scheme", Area::kDmarc, kInfo, "A report URI is not mailto",
-     "Receivers must support mailto; other schemes are optional and seldom used.", "RFC 7489 §6.2"},
+     "Receivers must support mailto; other schemes are optional and seldom used.", "RFC 9989 §4.7"},
     {"dmarc.ruf_requested", Area::kDmarc, kInfo, "Failure reports (ruf) are requested",
      "Few receivers send them, and they contain message content: mind privacy and volume.",
-     "RFC 7489 §7.3"},
+     "RFC 9989 §4.7; RFC 9991"},
     {"dmarc.external_check_failed", Area::kDmarc, kInfo,
      "An external report destination could not be checked",
      "The lookup of the destination's authorization record failed; receivers that meet the same "
      "failure send no reports there.",
-     "RFC 7489 §7.1"},
+     "RFC 9990 §4; RFC 7489 §7.1"},
     {"dmarc.external_unauthorized", Area::kDmarc, kWarning,
      "An external report destination has not authorised the reports",
-     "Receivers send reports to another organizational domain only when it publishes "
+     "Receivers send reports to another Organizational Domain only when it publishes "
      "<domain>._report._dmarc.<destination>.",
-     "RFC 7489 §7.1"},
+     "RFC 9990 §4; RFC 7489 §7.1"},
 
     // ---- dkim -----------------------------------------------------------------------------------
     {"dkim.none_found", Area::kDkim, kWarning, "No DKIM key at the selectors tried",
@@ -506,8 +549,8 @@ const FindingDef& finding_def(std::string_view id) {
 Finding make_finding(std::string_view id, std::string subject, std::string summary,
                      std::vector<std::string> evidence, std::string recommendation) {
   const FindingDef& def = finding_def(id);
-  return Finding{std::string(def.id), std::move(subject), std::move(summary), std::move(evidence),
-                 std::move(recommendation)};
+  return Finding{std::string(def.id), std::move(subject),        std::move(summary),
+                 std::move(evidence), std::move(recommendation), {}};
 }
 
 void add_finding(AreaReport& area, std::string_view id, std::string subject, std::string summary,

@@ -36,6 +36,9 @@ struct Finding {
   std::string summary;                // one line, specific to this subject
   std::vector<std::string> evidence;  // records or answers seen, as DNS presentation text
   std::string recommendation;         // exactly what to change; record text where one can be given
+  // The rule set the conclusion rests on where receivers follow more than one (DMARC: "rfc9989",
+  // "rfc7489", "rfc9990", "both"); empty elsewhere.
+  std::string rule_set;
 };
 
 // A human-readable key/value line for text and HTML renderers.

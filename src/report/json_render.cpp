@@ -26,15 +26,17 @@ nlohmann::json to_json(const Report& report) {
     j["checks"][std::string(to_string(area.area))] = std::move(a);
     for (const auto& f : area.findings) {
       const FindingDef& def = finding_def(f.id);
-      j["findings"].push_back({{"id", f.id},
-                               {"check", to_string(def.area)},
-                               {"severity", to_string(def.severity)},
-                               {"title", def.title},
-                               {"subject", f.subject},
-                               {"summary", f.summary},
-                               {"evidence", f.evidence},
-                               {"recommendation", f.recommendation},
-                               {"reference", def.reference}});
+      nlohmann::json fj{{"id", f.id},
+                        {"check", to_string(def.area)},
+                        {"severity", to_string(def.severity)},
+                        {"title", def.title},
+                        {"subject", f.subject},
+                        {"summary", f.summary},
+                        {"evidence", f.evidence},
+                        {"recommendation", f.recommendation},
+                        {"reference", def.reference}};
+      if (!f.rule_set.empty()) fj["rule_set"] = f.rule_set;
+      j["findings"].push_back(std::move(fj));
     }
   }
   j["recommendations"] = nlohmann::json::array();

@@ -58,7 +58,7 @@ struct Domain {
         area(Area::kDmarc, dmarc.empty() ? Status::kNone : Status::kPass,
              dmarc.empty() ? nlohmann::json::object()
                            : nlohmann::json{{"record", dmarc}, {"inherited", dmarc_inherited}}));
-    for (const auto& id : extra_findings) r.areas[4].findings.push_back({id, "", "", {}, ""});
+    for (const auto& id : extra_findings) r.areas[4].findings.push_back({id, "", "", {}, "", ""});
     r.grade = Grade{};
     return r;
   }
