@@ -150,7 +150,7 @@ for z in "$SCRIPT_DIR"/zones/dane-*.co.nz.zone "$SCRIPT_DIR"/zones/smtp-*.co.nz.
     "$SCRIPT_DIR"/zones/sts-*.co.nz.zone; do
     d=$(basename "$z" .zone)
     case $d in
-    dane-unsigned.co.nz | sts-unsigned.co.nz) check "$d." MX insecure ;;
+    dane-unsigned.co.nz | sts-unsigned.co.nz | dane-insecure-mx.co.nz) check "$d." MX insecure ;;
     dane-bogus.co.nz) check "$d." MX servfail ;;
     *) check "$d." MX secure ;;
     esac
@@ -158,6 +158,11 @@ done
 check _25._tcp.mx.dane-ok.co.nz. TLSA secure
 check _25._tcp.mx.dane-unsigned.co.nz. TLSA insecure
 check _25._tcp.mx.dane-bogus.co.nz. TLSA servfail
+check _25._tcp.mx.dane-tlsa-servfail.co.nz. TLSA servfail
+check _25._tcp.mx.dane-mx-host.co.nz. TLSA secure
+# govt.nz: a signed public suffix delegated from nz. with a psd=y DMARC policy.
+check _dmarc.govt.nz. TXT secure
+check agency.govt.nz. MX secure
 check mx.dane-ipv6.co.nz. AAAA secure
 check _mta-sts.sts-enforce.co.nz. TXT secure
 check mta-sts.sts-enforce.co.nz. A secure

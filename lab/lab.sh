@@ -209,8 +209,13 @@ pki_leaves() {
         $1 == "host" && NF != 5 { print "smtp-hosts.conf: bad host line: " $0 > "/dev/stderr"; exit 1 }
         $1 == "cert" && NF != 4 { print "smtp-hosts.conf: bad cert line: " $0 > "/dev/stderr"; exit 1 }
         $1 != "host" && $1 != "cert" { print "smtp-hosts.conf: bad line: " $0 > "/dev/stderr"; exit 1 }
-        $1 == "host" && $5 != "none" { print $2, $5, ($5 == "wrong-name" ? "other.example.net" : $2), "mail" }
-        $1 == "cert" { print $2, $4, ($4 == "wrong-name" ? "other.example.net" : $3), "mail" }') || return 1
+        function san(profile, name) {
+            if (profile == "wrong-name") return "other.example.net"
+            if (profile == "domain-name") { sub(/^[^.]*\./, "", name); return name }
+            return name
+        }
+        $1 == "host" && $5 != "none" { print $2, $5, san($5, $2), "mail" }
+        $1 == "cert" { print $2, $4, san($4, $3), "mail" }') || return 1
     https=$(https_table | awk '
         NF != 4 && NF != 5 || $4 == "none" { print "https-hosts.conf: bad line: " $0 > "/dev/stderr"; exit 1 }
         { print $1, $4, ($4 == "wrong-name" ? "other.example.net" : $1), "web" }') || return 1
@@ -290,7 +295,7 @@ pki_issue() {
     local name=$1 profile=$2 san=$3 kind=$4 from=-1 to=90 alg=ec
     pki_workdir "$name" "$san"
     case $profile in
-    ec | wrong-name) ;;
+    ec | wrong-name | domain-name) ;;
     rsa2048) alg=rsa2048 ;;
     expired) from=-100 to=-10 ;;
     expiring) to=5 ;;

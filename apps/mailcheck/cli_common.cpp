@@ -113,6 +113,8 @@ int print_report(const mc::Report& report, const Common& c) {
     text = mc::report::render_text(report, {want_colour(c.colour), 80});
   }
   if (int rc = write_all(text); rc != 0) return rc;
+  // DNS failed entirely: the audit says nothing about the domain (exit code 3, documented).
+  if (report.dns_failure) return 3;
   // With a compliance profile, not meeting it is a failure too.
   return report.any_failed() || (report.profile && !report.profile->compliant) ? 1 : 0;
 }

@@ -129,9 +129,10 @@ int run_check(const RolloverCli& r, const std::string& owner) {
   auto p = published(r);
   if (!p) return usage_error(p.error().message);
   using mc::checks::TlsaState;
-  if (p->state == TlsaState::kFailed) {
-    std::fprintf(stderr, "UNSAFE: the TLSA lookup failed (%s); keep the current certificate\n",
-                 p->reason.c_str());
+  if (p->state == TlsaState::kFailed || p->state == TlsaState::kHostFailed) {
+    // Whether TLSA records exist cannot be known: never call the change safe.
+    std::fprintf(stderr, "UNSAFE: the %s lookup failed (%s); keep the current certificate\n",
+                 p->state == TlsaState::kFailed ? "TLSA" : "address", p->reason.c_str());
     return 1;
   }
   if (p->state != TlsaState::kUsable) {

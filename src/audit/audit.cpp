@@ -63,6 +63,7 @@ struct Progress {
   std::optional<checks::TlsRptData> tls_rpt;
   std::optional<checks::BimiData> bimi;
   std::optional<checks::MtaStsData> mta_sts;
+  std::optional<dns::Answer> root;  // ". SOA": is any DNS reachable at all?
   std::array<std::optional<AreaReport>, kAreaCount> areas;
 
   std::time_t now() const { return options.now ? options.now : std::time(nullptr); }
@@ -145,7 +146,10 @@ asio::awaitable<void> collect(Progress& p, dns::Resolver& resolver,
                               options.smtp_timeouts.command};
   mta_sts_options.public_only = options.public_only;
   const DomainName& d = options.domain;
-  co_await (mail_path(p, resolver, start) &&
+  auto reachability = [&]() -> asio::awaitable<void> {
+    p.root = co_await resolver.query(".", dns::rrtype::kSoa);
+  };
+  co_await (mail_path(p, resolver, start) && reachability() &&
             store(p, p.zone, checks::collect_zone(resolver, d, start)) &&
             store(p, p.spf, checks::collect_spf(resolver, d, start)) &&
             store(p, p.dmarc, checks::collect_dmarc(resolver, d, start)) &&
@@ -162,6 +166,33 @@ Result<std::unique_ptr<dns::Resolver>> open_resolver(
   auto resolver = dns::Resolver::create(io.get_executor(), config);
   if (resolver) (*resolver)->set_deadline(deadline);
   return resolver;
+}
+
+// dns_failure - set when not even the root zone answered and the domain's MX lookup failed too:
+// then every "error" in the report says more about the network than about the domain.
+std::optional<DnsFailure> dns_failure(const Progress& p, const ResolverSummary& resolver) {
+  if (!p.root || p.root->is_answer() || !p.mx || p.mx->mx.is_answer()) return std::nullopt;
+  DnsFailure f;
+  if (resolver.mode == "forwarding") {
+    f.what = fmt::format(
+        "DNS failed entirely: the recursor{} {} answered no query, not even "
+        "for the root zone ({})",
+        resolver.forwarders.size() > 1 ? "s" : "", fmt::join(resolver.forwarders, ", "),
+        p.root->describe());
+    f.advice =
+        "Check that the recursor is running and reachable from here, or try --resolver system "
+        "(the resolvers in /etc/resolv.conf).";
+  } else {
+    f.what = fmt::format(
+        "DNS failed entirely: no name server answered, not even the root "
+        "servers ({})",
+        p.root->describe());
+    f.advice =
+        "MailCheck resolves from the root servers and needs outbound DNS (UDP and TCP port 53). "
+        "If a firewall blocks it, open port 53 or use --resolver system or --resolver IP (your "
+        "network's recursor; answers are still validated locally).";
+  }
+  return f;
 }
 
 // report_header - the parts of a Report that do not depend on what was checked.
@@ -219,7 +250,8 @@ asio::awaitable<Result<Report>> audit_domain(AuditOptions options, AreaCallback 
   Progress progress(options, std::move(on_area), start);
   co_await collect(progress, **resolver, start);
   for (auto& area : progress.areas) report.areas.push_back(std::move(*area));
-  report.grade = grade(report);
+  report.dns_failure = dns_failure(progress, report.resolver);
+  if (!report.dns_failure) report.grade = grade(report);
   report.elapsed_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   co_return report;

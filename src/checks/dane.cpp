@@ -33,6 +33,19 @@ std::string suggested_tlsa(const HostTransport& h) {
   return {};
 }
 
+// address_evidence - the A and AAAA answers the MX check collected for the host.
+std::vector<std::string> address_evidence(const MxData& mx, const std::string& host) {
+  std::vector<std::string> ev;
+  for (const auto& m : mx.hosts) {
+    if (m.name != host) continue;
+    for (const dns::Answer* a : {&m.a, &m.aaaa}) {
+      auto lines = a->evidence_lines();
+      ev.insert(ev.end(), lines.begin(), lines.end());
+    }
+  }
+  return ev;
+}
+
 std::vector<std::string> tlsa_evidence(const HostTransport& h) {
   std::vector<std::string> ev;
   const auto& answer = h.tlsa.answer ? h.tlsa.answer : h.tlsa.unprotected_answer;
@@ -60,6 +73,8 @@ HostDaneVerdict dane_verdict(const HostTransport& h) {
   switch (h.tlsa.state) {
     case TlsaState::kFailed:
       return {DaneVerdict::kDefer, "the TLSA lookup failed: " + h.tlsa.reason};
+    case TlsaState::kHostFailed:
+      return {DaneVerdict::kDefer, "the host cannot be resolved securely: " + h.tlsa.reason};
     case TlsaState::kNotApplicable:
     case TlsaState::kInsecure:
     case TlsaState::kAbsent:
@@ -108,6 +123,7 @@ AreaReport evaluate_dane(const TransportData& transport, const MxData& mx) {
     hj["reason"] = h.tlsa.reason;
     hj["base_domain"] = h.tlsa.base_domain;
     hj["candidates"] = h.tlsa.candidates;
+    hj["insecure_mx"] = h.tlsa.insecure_mx;
     hj["verdict"] = to_string(v.verdict);
     hj["why"] = v.why;
     hj["records"] = nlohmann::json::array();
@@ -148,7 +164,16 @@ AreaReport evaluate_dane(const TransportData& transport, const MxData& mx) {
     if (v.verdict == DaneVerdict::kDefer || v.verdict == DaneVerdict::kEncryptedOnly) ++deferred;
 
     // Findings, one behaviour each.
-    if (h.tlsa.state == TlsaState::kFailed) {
+    if (h.tlsa.state == TlsaState::kHostFailed) {
+      findings.push_back(make_finding(
+          "dane.host_lookup_failed", h.host,
+          fmt::format("{}: a validating sender cannot use {} and defers the mail it would send "
+                      "there; it does not deliver without DANE instead",
+                      h.tlsa.reason, h.host),
+          address_evidence(mx, h.host),
+          "Make the host's A/AAAA records resolvable and DNSSEC-valid (fix the signatures or the "
+          "DS of the zone that holds them)."));
+    } else if (h.tlsa.state == TlsaState::kFailed) {
       findings.push_back(make_finding(
           "dane.tlsa_lookup_failed", h.host,
           fmt::format("the TLSA lookup for {} failed, so DANE senders defer mail to it", h.host),
@@ -237,6 +262,26 @@ AreaReport evaluate_dane(const TransportData& transport, const MxData& mx) {
 
   // DNSSEC is there, TLSA is not: say exactly what to publish.
   const bool mx_secure = transport.mx_secure;
+  // RFC 7672 §2.2.1: with an insecure MX RRset, DANE of the hosts protects only the last hop.
+  const bool host_dane =
+      std::any_of(transport.hosts.begin(), transport.hosts.end(), [](const HostTransport& h) {
+        return h.tlsa.insecure_mx &&
+               (h.tlsa.state == TlsaState::kUsable || h.tlsa.state == TlsaState::kAllUnusable ||
+                h.tlsa.state == TlsaState::kFailed);
+      });
+  if (transport.mx_lookup && !mx_secure && host_dane) {
+    findings.push_back(make_finding(
+        "dane.mx_insecure", domain,
+        fmt::format("the MX records of {} are not DNSSEC-secure: senders that apply DANE to "
+                    "secure MX hosts anyway (Postfix 3.6 and later by default) authenticate the "
+                    "hosts by their own names, but an attacker who forges the MX records can "
+                    "still redirect the mail, and stricter senders use no DANE at all",
+                    domain),
+        {mx.mx.describe()},
+        fmt::format("Sign the zone of {} and publish its DS at the registrar, so that the MX "
+                    "records are protected too.",
+                    domain)));
+  }
   if (with_tlsa == 0 && unprotected == 0) {
     for (const auto& h : transport.hosts) {
       if (mx_secure && h.tlsa.state == TlsaState::kAbsent) {
@@ -275,6 +320,11 @@ AreaReport evaluate_dane(const TransportData& transport, const MxData& mx) {
         {mx.mx.describe()}, "Repair the zone's DNSSEC first (see the dnssec findings)."));
     rep.status = Status::kFail;
     rep.summary = "the MX records are bogus: DANE senders defer all mail";
+  } else if (transport.hosts.empty() && transport.mx_lookup && !mx.mx.is_answer()) {
+    // What could not be determined is an error, never "not deployed".
+    rep.status = Status::kError;
+    rep.summary =
+        fmt::format("not determined: the MX lookup failed ({})", dns::to_string(mx.mx.outcome));
   } else if (transport.hosts.empty()) {
     rep.status = Status::kNone;
     rep.summary = "no MX hosts to protect";
@@ -284,7 +334,13 @@ AreaReport evaluate_dane(const TransportData& transport, const MxData& mx) {
                               transport.hosts.size(), hosts_word);
   } else if (with_tlsa == 0 && unprotected == 0) {
     rep.status = Status::kNone;
-    rep.summary = mx_secure ? "no TLSA records (DNSSEC is ready for them)" : "not deployed";
+    // "DNSSEC is ready" only where a DANE sender securely learnt that no TLSA exists.
+    const bool ready = mx_secure && std::any_of(transport.hosts.begin(), transport.hosts.end(),
+                                                [](const HostTransport& h) {
+                                                  return h.tlsa.state == TlsaState::kAbsent;
+                                                });
+    rep.summary = ready ? "no TLSA records (DNSSEC is ready for them)"
+                        : "not deployed: " + transport.hosts.front().tlsa.reason;
   } else if (warning || authenticated < static_cast<int>(transport.hosts.size())) {
     rep.status = Status::kWarn;
     rep.summary = fmt::format("DANE authenticates {} of {} {}", authenticated,

@@ -111,6 +111,19 @@ AreaReport evaluate_starttls(const TransportData& transport, const MxData& mx,
 
   for (const auto& h : transport.hosts) {
     nlohmann::json hj{{"name", h.host}, {"addresses", nlohmann::json::array()}};
+    if (h.tlsa.state == TlsaState::kHostFailed && !h.probes.empty()) {
+      // The probe used the unvalidated data (fetched with CD=1): useful evidence, but a
+      // validating sender stops at the failed lookup and never connects (RFC 7672 §2.1.2).
+      std::vector<std::string> addrs;
+      for (const auto& p : h.probes) addrs.push_back(p.target.address);
+      findings.push_back(make_finding(
+          "starttls.address_not_validated", h.host,
+          fmt::format("{}: a validating sender would not connect to {} at all; the results below "
+                      "come from the unvalidated addresses",
+                      h.tlsa.reason, fmt::join(addrs, ", ")),
+          addrs, "See the dane finding dane.host_lookup_failed: repair the host's DNSSEC."));
+      hj["validated"] = false;
+    }
     for (const auto& p : h.probes) {
       ++addresses;
       const std::string subject = fmt::format("{} [{}]", h.host, p.target.address);
@@ -283,7 +296,11 @@ AreaReport evaluate_starttls(const TransportData& transport, const MxData& mx,
     warning |= finding_def(f.id).severity == Severity::kWarning;
   }
   const char* addresses_word = transport.mx_lookup ? "MX address(es)" : "address(es)";
-  if (addresses == 0) {
+  if (addresses == 0 && transport.mx_lookup && !mx.mx.is_answer()) {
+    rep.status = Status::kError;
+    rep.summary =
+        fmt::format("not determined: the MX lookup failed ({})", dns::to_string(mx.mx.outcome));
+  } else if (addresses == 0) {
     rep.status = Status::kNone;
     rep.summary = mx.hosts.empty() ? "no MX hosts" : "no MX address to probe";
   } else if (blocked == addresses) {

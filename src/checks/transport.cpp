@@ -43,6 +43,8 @@ std::string_view to_string(TlsaState s) {
       return "absent";
     case TlsaState::kFailed:
       return "failed";
+    case TlsaState::kHostFailed:
+      return "host_lookup_failed";
     case TlsaState::kNotApplicable:
       return "not_applicable";
   }
@@ -82,18 +84,43 @@ std::vector<TlsaEntry> classify_tlsa(const dns::Answer& answer) {
   return out;
 }
 
+namespace {
+
+// host_lookup_failure - why the host's address lookup failed for a validating sender (a lookup
+// error, or bogus data, on the way through any CNAME), or empty when it did not.
+std::string host_lookup_failure(const MxHost& host) {
+  auto bad = [](const dns::Answer& a) {
+    return !a.is_answer() || a.security == dns::Security::kBogus;
+  };
+  // One family answering is enough to use the host; a bogus answer never is.
+  const bool a_bad = bad(host.a), aaaa_bad = bad(host.aaaa);
+  const bool any_bogus =
+      host.a.security == dns::Security::kBogus || host.aaaa.security == dns::Security::kBogus;
+  if (!(a_bad && aaaa_bad) && !any_bogus) return {};
+  const dns::Answer& w = bad(host.a) ? host.a : host.aaaa;
+  return fmt::format("the {} lookup of {} failed ({})", dns::type_name(w.qtype), host.name,
+                     w.security == dns::Security::kBogus && !w.why_bogus.empty()
+                         ? "bogus: " + w.why_bogus
+                         : w.describe());
+}
+
+}  // namespace
+
 asio::awaitable<TlsaSearch> tlsa_search(dns::Resolver& resolver, const MxHost& host, bool mx_secure,
                                         std::uint16_t port) {
   TlsaSearch s;
   s.port = port;
   // What a DANE sender does (RFC 7672 §2.1.2, §2.2.1-2.2.3), in order.
   std::vector<std::string> candidates;
-  if (!host.has_address()) {
+  s.insecure_mx = !mx_secure;
+  if (const std::string failed = host_lookup_failure(host); !failed.empty()) {
+    // RFC 7672 §2.1.2: a host whose addresses cannot be securely resolved is unusable; the
+    // sender tries the next MX host or defers. It never delivers "without DANE" instead.
+    s.state = TlsaState::kHostFailed;
+    s.reason = failed;
+  } else if (!host.has_address()) {
     s.state = TlsaState::kNotApplicable;
     s.reason = "the host has no usable address";
-  } else if (!mx_secure) {
-    s.state = TlsaState::kNotApplicable;
-    s.reason = "the MX records are not DNSSEC-secure, so DANE cannot authenticate delivery";
   } else if (addresses_secure(host)) {
     // Secure addresses, and (for an alias) a secure chain: the expanded name first, then the
     // original (§2.2.2); names in the middle of a chain are never candidates (§2.2.3).
@@ -210,9 +237,14 @@ asio::awaitable<std::vector<net::ProbeResult>> probe_host(const MxHost& host,
     }
   }
   std::vector<std::string> extra_names;
-  // RFC 7672 §3.2.2: with a CNAME-expanded base domain, DANE-TA name checks accept both names.
+  // RFC 7672 §3.2.2: with a CNAME-expanded base domain, DANE-TA name checks accept both names;
+  // after a secure MX lookup the recipient domain too. After an insecure one, only the MX host.
   if (!tlsa.base_domain.empty() && tlsa.base_domain != host.name) {
     extra_names.push_back(tlsa.base_domain);
+  }
+  if (!tlsa.insecure_mx && !options.recipient_domain.empty() &&
+      options.recipient_domain != host.name) {
+    extra_names.push_back(options.recipient_domain);
   }
   std::vector<asio::awaitable<net::ProbeResult>> probes;
   for (const auto& addr : addresses) {
@@ -241,6 +273,7 @@ asio::awaitable<TransportData> collect_transport(dns::Resolver& resolver, const 
   TransportData data;
   data.mx_lookup = options.mx_lookup;
   data.mx_secure = !options.mx_lookup || mx.mx.security == dns::Security::kSecure;
+  if (options.mx_lookup) options.recipient_domain = mx.domain;
   const bool mx_secure = data.mx_secure;
   std::vector<std::vector<std::string>> skipped;
   const auto plan = probe_plan(mx, skipped);

@@ -37,7 +37,9 @@ enum class TlsaState {
   kInsecure,       // (c) records exist but DNSSEC does not protect them: no DANE
   kAbsent,         // (c) secure or insecure denial: no DANE
   kFailed,         // (d) lookup failed or bogus: the sender defers
-  kNotApplicable,  // the sender never looks (insecure MX RRset or host addresses, no address)
+  kHostFailed,     // the host's address (or CNAME) lookup failed or is bogus: unusable, the
+                   // sender defers (RFC 7672 §2.1.2); TLSA is never asked
+  kNotApplicable,  // the sender never looks (insecure host addresses, no address)
 };
 std::string_view to_string(TlsaState s);
 
@@ -51,6 +53,10 @@ struct TlsaSearch {
   std::vector<TlsaEntry> entries;
   // A sender would not look (kNotApplicable) but records exist anyway (an audit still looks).
   std::optional<dns::Answer> unprotected_answer;
+  // The MX RRset is not secure but the host's addresses are: only senders that apply DANE to
+  // such hosts (RFC 7672 §2.2.1; Postfix 3.6 and later by default) look up TLSA, and the MX host
+  // name is then the only DANE-TA reference identifier (§3.2.2).
+  bool insecure_mx = false;
   std::vector<TlsaEntry> usable_entries() const;
 };
 
@@ -88,6 +94,11 @@ struct TransportOptions {
   net::TlsMode mode = net::TlsMode::kStarttls;
   bool mx_lookup = true;     // false: the hosts were named directly (mailcheck dane HOST)
   bool public_only = false;  // SSRF guard: addresses that are not public are not connected to
+  // The recipient domain (set by collect_transport from the MX data): with a secure MX RRset a
+  // DANE-TA match may name it instead of the MX host (RFC 7672 §3.2.2). A probe therefore
+  // depends on the domain it was made for; the chain is kept (tls.chain_der) so that another
+  // domain's verdict can be computed again from it, never reused.
+  std::string recipient_domain;
 };
 
 boost::asio::awaitable<TransportData> collect_transport(

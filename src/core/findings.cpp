@@ -133,6 +133,17 @@ constexpr std::array kCatalogue = std::to_array<FindingDef>({
      "The MX host's zone is signed, so DANE needs only TLSA records; without them senders cannot "
      "authenticate the server and an active attacker can strip or intercept TLS.",
      "RFC 7672 §1.3, §2.2"},
+    {"dane.host_lookup_failed", Area::kDane, kCritical, "An MX host cannot be resolved securely",
+     "A validating sender whose address (or CNAME) lookup for an MX host fails or is bogus treats "
+     "the host as unusable and tries the next one or defers; it never delivers without DANE "
+     "instead.",
+     "RFC 7672 §2.1.2, §2.2.2"},
+    {"dane.mx_insecure", Area::kDane, kWarning,
+     "The MX records are not DNSSEC-secure, the MX hosts are",
+     "Senders that apply DANE to secure MX hosts behind an insecure MX RRset (Postfix 3.6 and "
+     "later by default) authenticate the hosts, but forged MX records can still redirect the "
+     "mail, and stricter senders use no DANE at all.",
+     "RFC 7672 §2.2.1, §3.2.2"},
     {"dane.tlsa_lookup_failed", Area::kDane, kCritical, "The TLSA lookup fails",
      "A TLSA lookup that fails (SERVFAIL, timeout, DNSSEC bogus) makes a DANE sender treat the MX "
      "host as unreachable and defer mail.",
@@ -176,6 +187,11 @@ constexpr std::array kCatalogue = std::to_array<FindingDef>({
      "RFC 7672 §2.2.1"},
 
     // ---- starttls -------------------------------------------------------------------------------
+    {"starttls.address_not_validated", Area::kStarttls, kInfo,
+     "A probed address failed DNSSEC validation",
+     "The address came from data that fails validation; the probe connected to show what is "
+     "there, but a validating sender would not connect at all.",
+     "RFC 7672 §2.1.2; RFC 4035 §4.3"},
     {"starttls.probe_limit", Area::kStarttls, kInfo, "Not every MX address was probed",
      "The MX hosts have more addresses than an audit connects to (per host and in all); the "
      "ones listed were not checked.",
@@ -492,6 +508,12 @@ constexpr std::array kCatalogue = std::to_array<FindingDef>({
     {"mta_sts.max_age_short", Area::kMtaSts, kWarning, "max_age is shorter than a day",
      "Senders forget the policy quickly, so an attacker who blocks the fetch downgrades them.",
      "RFC 8461 §3.2, §10"},
+    {"mta_sts.mx_pattern_malformed", Area::kMtaSts, kWarning,
+     "An mx line of the policy is not RFC 8461 syntax",
+     "A trailing dot, an empty label or a * that is not the whole leftmost label: senders read "
+     "such a line differently, and the strictest match no MX host with it, so under enforce "
+     "they refuse delivery to hosts only it covers.",
+     "RFC 8461 §3.2, §4.1"},
     {"mta_sts.mx_not_listed", Area::kMtaSts, kCritical, "An MX host is not in the policy",
      "In enforce mode senders refuse to deliver to an MX host no mx line matches.",
      "RFC 8461 §4.1, §5"},

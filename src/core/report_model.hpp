@@ -99,6 +99,13 @@ struct ProfileReport {
   int unknown = 0;  // mandatory requirements that could not be judged remotely
 };
 
+// DnsFailure - DNS failed entirely (no name server answered, not even for the root zone): the
+// audit measured the network, not the domain, so it is not graded.
+struct DnsFailure {
+  std::string what;    // what happened, in a sentence
+  std::string advice;  // what to try
+};
+
 struct Report {
   static constexpr int kSchemaVersion = 1;
   std::string domain;          // A-label form
@@ -107,8 +114,9 @@ struct Report {
   std::string tool_version;
   ResolverSummary resolver;
   std::vector<AreaReport> areas;
-  std::optional<Grade> grade;            // domain audits only
-  std::optional<ProfileReport> profile;  // with --profile
+  std::optional<Grade> grade;             // domain audits only, unless DNS failed entirely
+  std::optional<DnsFailure> dns_failure;  // set: not graded (exit code 3)
+  std::optional<ProfileReport> profile;   // with --profile
   double elapsed_ms = 0;
 
   const AreaReport* area(Area a) const;

@@ -62,6 +62,10 @@ std::string_view html_style() { return kStyle; }
 
 std::string render_html_overview(const Report& report) {
   std::string out;
+  if (report.dns_failure) {
+    out += fmt::format("<p class=\"grade\">Not graded: {}</p>\n<p>{}</p>\n",
+                       esc(report.dns_failure->what), esc(report.dns_failure->advice));
+  }
   if (report.grade) {
     const Grade& g = *report.grade;
     out += fmt::format("<p class=\"grade\">Grade <strong>{}</strong> ({}/100){}{}{}</p>\n",

@@ -49,6 +49,10 @@ nlohmann::json to_json(const Report& report) {
                                     {"summary", f->summary},
                                     {"recommendation", f->recommendation}});
   }
+  if (report.dns_failure) {
+    j["not_graded"] = {{"reason", report.dns_failure->what},
+                       {"advice", report.dns_failure->advice}};
+  }
   if (report.grade) {
     const Grade& g = *report.grade;
     nlohmann::json areas = nlohmann::json::object();

@@ -115,6 +115,10 @@ std::string render_text(const Report& report, const TextOptions& options) {
                                  report.generated_at, report.elapsed_ms, dns)) +
          "\n\n";
 
+  if (report.dns_failure) {
+    out += paint(status_colour(Status::kError), "Not graded: " + report.dns_failure->what) + "\n" +
+           wrap(report.dns_failure->advice, width, "") + "\n";
+  }
   if (report.grade) {
     const Grade& g = *report.grade;
     const Status tone = g.letter <= "B"   ? Status::kPass

@@ -612,6 +612,7 @@ class Server {
                         {"overview", overview},
                         {"elapsed_ms", job.report->elapsed_ms}};
     if (job.report->grade) data["grade"] = job.report->grade->letter;
+    if (job.report->dns_failure) data["not_graded"] = job.report->dns_failure->what;
     return "event: done\ndata: " + json_text(data) + "\n\n";
   }
 

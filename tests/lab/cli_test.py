@@ -55,6 +55,28 @@ class Cli(unittest.TestCase):
         r = self.check_json("bogus.co.nz", 1)
         self.assertIn("dnssec.bogus", [f["id"] for f in r["findings"]])
 
+    def test_no_reachable_dns_is_not_graded_and_exits_three(self):
+        # Nothing listens on 127.53.0.98: not even the root zone answers, so the report says
+        # so first and gives no grade (exit code 3), in JSON and in text.
+        env = lab_env()
+        base = [ARGS.mailcheck, "check", "good.co.nz", "--resolver", "127.53.0.98",
+                "--trust-anchor", env["LAB_TRUST_ANCHOR"], "--timeout", "3"]
+        p = subprocess.run(base + ["--format", "json"], capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(p.returncode, 3, p.stderr)
+        report = json.loads(p.stdout)
+        self.validator.validate(report)
+        self.assertNotIn("grade", report)
+        self.assertIn("DNS failed entirely", report["not_graded"]["reason"])
+        self.assertIn("--resolver system", report["not_graded"]["advice"])
+        self.assertEqual(report["checks"]["dane"]["status"], "error")
+        t = subprocess.run(base + ["--color", "never"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(t.returncode, 3)
+        self.assertTrue(t.stdout.splitlines()[4].startswith("Not graded: DNS failed entirely"),
+                        t.stdout)
+        # A domain whose own name servers fail keeps its (incomplete) grade: DNS works.
+        self.assertIn("grade", self.check_json("servfail.co.nz", 1))
+
     def test_undetermined_domain_exits_one(self):
         r = self.check_json("servfail.co.nz", 1)
         self.assertEqual(r["checks"]["mx"]["status"], "error")

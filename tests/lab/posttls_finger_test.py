@@ -14,6 +14,9 @@ implements it). Its output is mapped to our verdicts:
   another TLS connection established               -> deliver_without_dane
   "Destination address lookup failed"              -> defer (the MX lookup itself failed)
   "TLSA lookup error"                              -> defer (RFC 7672 §2.2 (d))
+  "MX RRset insecure" + "Matched DANE" + "Trusted   -> deliver_authenticated_host_only: DANE
+   TLS connection"                                     authenticates the host but not the MX
+                                                       step (§2.2.1; mailcheck: insecure_mx)
   no TLS session at all                            -> no_tls
 
 Documented difference: with usable TLSA but no STARTTLS, posttls-finger only shows the cleartext
@@ -36,6 +39,8 @@ DOMAINS = [
     "dane-malformed.co.nz", "dane-unsigned.co.nz", "dane-bogus.co.nz", "dane-nostarttls.co.nz",
     "dane-mixed.co.nz", "dane-301.co.nz", "dane-312.co.nz", "dane-ipv6.co.nz",
     "dane-multi-addr.co.nz", "dane-cname.co.nz", "dane-tlsa-bogus.co.nz", "smtp-ok.co.nz",
+    "dane-tlsa-servfail.co.nz", "dane-ta-domain.co.nz", "dane-insecure-mx.co.nz",
+    "mx-bogus-host.co.nz",
 ]
 # Pairs (mailcheck, posttls-finger) that mean the same thing; see the module docstring.
 EQUIVALENT = {("defer", "no_tls"): "posttls-finger does not enforce TLS; smtp(8) at level dane defers"}
@@ -54,7 +59,10 @@ def mailcheck_verdict(domain):
     dane = report["checks"]["dane"]
     if any(f["id"] == "dane.mx_bogus" for f in report["findings"]):
         return "defer"
-    return dane["hosts"][0]["verdict"]
+    host = dane["hosts"][0]
+    if host["insecure_mx"] and host["verdict"] == "deliver_authenticated":
+        return "deliver_authenticated_host_only"
+    return host["verdict"]
 
 
 def finger_verdict(domain, config_dir):
@@ -64,6 +72,9 @@ def finger_verdict(domain, config_dir):
     out = p.stdout + p.stderr
     if "Destination address lookup failed" in out or "TLSA lookup error" in out:
         return "defer", out
+    if ("MX RRset insecure" in out and "Matched DANE" in out
+            and "Trusted TLS connection established" in out):
+        return "deliver_authenticated_host_only", out
     if "Verified TLS connection established" in out:
         return "deliver_authenticated", out
     if "server certificate verification failed" in out:

@@ -34,7 +34,7 @@ TEST_P(Transport, StatusAndFindings) {
 
 using V = std::vector<std::string>;
 constexpr Status kPass = Status::kPass, kWarn = Status::kWarn, kFail = Status::kFail,
-                 kNone = Status::kNone;
+                 kNone = Status::kNone, kError = Status::kError;
 
 INSTANTIATE_TEST_SUITE_P(
     Dane, Transport,
@@ -51,7 +51,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"dane-unusable.co.nz", kFail, V{"dane.only_unusable"}, kPass, V{}},
         Case{"dane-malformed.co.nz", kFail, V{"dane.only_unusable"}, kPass, V{}},
         Case{"dane-unsigned.co.nz", kWarn, V{"dane.tlsa_insecure"}, kPass, V{}},
-        Case{"dane-bogus.co.nz", kFail, V{"dane.mx_bogus"}, kNone, V{}},
+        // The bogus MX RRset leaves the hosts unknown: starttls cannot be determined.
+        Case{"dane-bogus.co.nz", kFail, V{"dane.mx_bogus"}, kError, V{}},
         Case{"dane-nostarttls.co.nz", kFail, V{"dane.no_tls"}, kFail, V{"starttls.not_offered"}},
         Case{"dane-mixed.co.nz", kWarn, V{"dane.partial"}, kPass, V{}},
         Case{"dane-301.co.nz", kPass, V{}, kPass, V{}},
@@ -61,7 +62,21 @@ INSTANTIATE_TEST_SUITE_P(
         // The certificate is for the CNAME target; web PKI checks the MX name (RFC 8461 §4.1).
         Case{"dane-cname.co.nz", kPass, V{}, kWarn, V{"starttls.cert_name_mismatch"}},
         Case{"dane-tlsa-bogus.co.nz", kFail, V{"dane.tlsa_lookup_failed"}, kWarn,
-             V{"starttls.cert_name_mismatch"}}),
+             V{"starttls.cert_name_mismatch"}},
+        // RFC 7672 §2.2 (d): a TLSA lookup that SERVFAILs defers like a bogus one.
+        Case{"dane-tlsa-servfail.co.nz", kFail, V{"dane.tlsa_lookup_failed"}, kWarn,
+             V{"starttls.cert_name_mismatch"}},
+        // A bogus MX host address behind a secure MX RRset: the host is unusable (§2.1.2), not
+        // "no DANE"; the probe's unvalidated connection is labelled as such.
+        Case{"mx-bogus-host.co.nz", kFail, V{"dane.host_lookup_failed"}, kFail,
+             V{"starttls.address_not_validated", "starttls.connect_failed"}},
+        // DANE-TA after a secure MX lookup: the recipient domain is a reference identifier too.
+        Case{"dane-ta-domain.co.nz", kPass, V{}, kWarn, V{"starttls.cert_name_mismatch"}},
+        // Insecure MX, secure MX host with TLSA (§2.2.1): authenticated by the senders that
+        // look, with the warning that the MX records themselves can be forged.
+        Case{"dane-insecure-mx.co.nz", kWarn, V{"dane.mx_insecure"}, kPass, V{}},
+        // Secure MX, insecure host: no DANE, and no claim that DNSSEC is ready for it.
+        Case{"mx-unsigned-host.co.nz", kNone, V{}, kFail, V{"starttls.connect_failed"}}),
     domain_test_name<::testing::TestParamInfo<Case>>);
 
 INSTANTIATE_TEST_SUITE_P(
@@ -104,6 +119,23 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"smtp-name-mismatch.co.nz", kNone, V{"dane.not_deployed"}, kWarn,
              V{"starttls.cert_name_mismatch"}}),
     domain_test_name<::testing::TestParamInfo<Case>>);
+
+TEST(TransportDetails, NotDeterminedIsNeverNotDeployed) {
+  // The MX lookup times out: dane and starttls cannot know the hosts, so they are errors.
+  Report r = audit("timeout.co.nz", std::chrono::seconds(20), std::chrono::milliseconds(1500));
+  EXPECT_EQ(to_string(r.area(Area::kDane)->status), "error");
+  EXPECT_EQ(to_string(r.area(Area::kStarttls)->status), "error");
+  Report unsigned_host = audit("mx-unsigned-host.co.nz");
+  EXPECT_EQ(unsigned_host.area(Area::kDane)->summary.find("DNSSEC is ready"), std::string::npos);
+}
+
+TEST(TransportDetails, InsecureMxHostIsJudgedByItsOwnName) {
+  Report r = audit("dane-insecure-mx.co.nz");
+  const auto& host = r.area(Area::kDane)->details["hosts"][0];
+  EXPECT_EQ(host["insecure_mx"], true);
+  EXPECT_EQ(host["verdict"], "deliver_authenticated");
+  EXPECT_EQ(r.area(Area::kDane)->details["mx_secure"], false);
+}
 
 TEST(TransportDetails, DaneMatchIsReportedWithDepthAndRecord) {
   Report r = audit("dane-ta.co.nz");
