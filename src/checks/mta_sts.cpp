@@ -230,6 +230,11 @@ AreaReport evaluate_mta_sts(const MtaStsData& data, const MxData& mx,
   }
   const auto& p = parsed->policy;
   for (const auto& w : parsed->warnings) {
+    // A malformed mx line has its own finding (mta_sts.mx_pattern_malformed) below.
+    if (std::any_of(p.mx_malformed.begin(), p.mx_malformed.end(),
+                    [&](const auto& m) { return m.line == w.line; })) {
+      continue;
+    }
     add_finding(r, "mta_sts.policy_warning", data.policy_host,
                 w.line ? fmt::format("line {}: {}", w.line, w.message) : w.message);
   }
@@ -300,6 +305,32 @@ AreaReport evaluate_mta_sts(const MtaStsData& data, const MxData& mx,
     hosts.push_back(jh);
   }
   details["hosts"] = hosts;
+  // mx lines that are not §3.2 syntax: strict senders match nothing with them; say who would
+  // still match for lenient ones, and give the corrected line.
+  for (const auto& m : p.mx_malformed) {
+    warned = true;
+    std::vector<std::string> lenient;
+    for (const auto& h : mx.hosts) {
+      if (policy::mta_sts::mx_matches_lenient(m.pattern, h.name)) lenient.push_back(h.name);
+    }
+    const std::string fixed = policy::mta_sts::corrected_pattern(m.pattern);
+    std::string fix;
+    if (!fixed.empty()) {
+      fix = fmt::format("Write it as:\nmx: {}", fixed);
+    } else {
+      fix = "Replace it with one line per MX host name (or *.<domain> for one label), e.g.:";
+      for (const auto& h : lenient.empty() ? unlisted : lenient) fix += "\nmx: " + h;
+    }
+    fix += fmt::format("\nand change the id in {}.", txt_owner);
+    add_finding(r, "mta_sts.mx_pattern_malformed", data.policy_host,
+                fmt::format("policy line {}: mx {} has {}: strict senders match no MX host with "
+                            "it{}",
+                            m.line, m.pattern, m.problem,
+                            lenient.empty()
+                                ? std::string()
+                                : fmt::format(", lenient ones match {}", fmt::join(lenient, ", "))),
+                {fmt::format("mx: {}", m.pattern)}, fix);
+  }
   const std::string verdict =
       enforce ? "senders refuse to deliver to it" : "senders would report it";
   if (!unlisted.empty()) {

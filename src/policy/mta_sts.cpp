@@ -10,6 +10,7 @@
 namespace mc::policy::mta_sts {
 namespace {
 
+using text::lower;
 using text::to_lower;
 using text::trim;
 
@@ -31,9 +32,9 @@ bool valid_ext_name(std::string_view n) {
                      [](char c) { return is_alnum(c) || c == '_' || c == '-' || c == '.'; });
 }
 
-// A host name in an mx pattern: LDH labels of 1-63 octets, at least two (§3.2 "Domain").
+// A host name in an mx pattern: LDH labels of 1-63 octets, at least two, no trailing dot (§3.2
+// "Domain", from RFC 5321 §4.1.2).
 bool valid_domain(std::string_view d) {
-  if (!d.empty() && d.back() == '.') d.remove_suffix(1);
   if (d.empty() || d.size() > 253) return false;
   int labels = 0;
   std::size_t start = 0;
@@ -127,6 +128,7 @@ PolicyParse parse_policy(std::string_view body) {
   std::size_t line_no = 0;
   std::size_t start = 0;
   bool version_first = false;
+  std::size_t mx_lines = 0;  // valid or not
   while (start < body.size()) {
     std::size_t end = body.find('\n', start);
     if (end == std::string_view::npos) end = body.size();
@@ -192,9 +194,19 @@ PolicyParse parse_policy(std::string_view body) {
       const std::string pattern = to_lower(value);
       const std::string_view host =
           std::string_view(pattern).substr(pattern.starts_with("*.") ? 2 : 0);
+      ++mx_lines;
       if (!valid_domain(host)) {
-        out.errors.push_back(
-            {line_no, fmt::format("mx {} is not a host name or *.name pattern", printable(value))});
+        // Senders disagree on such a line (some normalise it, some match nothing, some may
+        // void the policy); the strictest common reading is that it matches nothing.
+        std::string problem = pattern.ends_with(".")               ? "a trailing dot"
+                              : pattern.find("..") != pattern.npos ? "an empty label"
+                              : host.find('*') != host.npos
+                                  ? "a * that is not the whole leftmost label"
+                                  : "not a host name or *.name pattern";
+        out.warnings.push_back({line_no, fmt::format("mx {} is not RFC 8461 §3.2 syntax ({}): "
+                                                     "strict senders match nothing with it",
+                                                     printable(value), problem)});
+        p.mx_malformed.push_back({line_no, pattern, std::move(problem)});
       } else if (std::find(p.mx.begin(), p.mx.end(), pattern) != p.mx.end()) {
         out.warnings.push_back({line_no, fmt::format("mx {} is listed twice", pattern)});
       } else {
@@ -212,7 +224,7 @@ PolicyParse parse_policy(std::string_view body) {
   }
   if (!p.mode) out.errors.push_back({0, "the mode line is missing"});
   if (!p.max_age) out.errors.push_back({0, "the max_age line is missing"});
-  if (p.mx.empty() && p.mode != Mode::kNone) {
+  if (mx_lines == 0 && p.mode != Mode::kNone) {
     out.errors.push_back({0, "no mx line: no MX host can match the policy"});
   }
   return out;
@@ -220,7 +232,7 @@ PolicyParse parse_policy(std::string_view body) {
 
 bool mx_matches(std::string_view pattern, std::string_view host) {
   std::string p = to_lower(pattern), h = to_lower(host);
-  if (!p.empty() && p.back() == '.') p.pop_back();
+  if (!valid_domain(std::string_view(p).substr(p.starts_with("*.") ? 2 : 0))) return false;
   if (!h.empty() && h.back() == '.') h.pop_back();
   if (p.starts_with("*.")) {
     // §4.1: the wildcard matches exactly one leftmost label.
@@ -230,6 +242,49 @@ bool mx_matches(std::string_view pattern, std::string_view host) {
     return !label.empty() && label.find('.') == std::string_view::npos;
   }
   return p == h;
+}
+
+namespace {
+
+// normalised - dots cleaned up: no leading, trailing or doubled dots.
+std::string normalised(std::string_view pattern) {
+  std::string out;
+  for (char c : pattern) {
+    if (c == '.' && (out.empty() || out.back() == '.')) continue;
+    out += lower(c);
+  }
+  while (!out.empty() && out.back() == '.') out.pop_back();
+  return out;
+}
+
+std::vector<std::string_view> split_labels(std::string_view s) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = s.find('.', start);
+    out.push_back(s.substr(start, dot == std::string_view::npos ? s.npos : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+bool mx_matches_lenient(std::string_view pattern, std::string_view host) {
+  const std::string p = normalised(pattern), h = normalised(host);
+  if (p.empty() || h.empty()) return false;
+  const auto pl = split_labels(p), hl = split_labels(h);
+  if (pl.size() != hl.size()) return false;
+  for (std::size_t i = 0; i < pl.size(); ++i) {
+    if (pl[i] != "*" && pl[i] != hl[i]) return false;
+  }
+  return true;
+}
+
+std::string corrected_pattern(std::string_view pattern) {
+  const std::string p = normalised(pattern);
+  return valid_domain(std::string_view(p).substr(p.starts_with("*.") ? 2 : 0)) ? p : std::string();
 }
 
 }  // namespace mc::policy::mta_sts

@@ -9,7 +9,15 @@
 //                      enforce|testing|none, max_age 0-31557600, one or more mx patterns (a
 //                      leftmost "*." only); unknown keys ignored; duplicate and missing keys and
 //                      malformed lines diagnosed with their line numbers.
-// mx_matches(p, h)   - §4.1: exact name, or "*.d" matching exactly one label below d.
+//                      An mx line that is not §3.2 syntax (a trailing dot, an empty label, a
+//                      "*" anywhere but as the whole leftmost label) does not void the policy:
+//                      it is kept apart (mx_malformed) with a warning, and matches nothing,
+//                      which is how the strictest senders read it.
+// mx_matches(p, h)   - §4.1: exact name, or "*.d" matching exactly one label below d; a
+//                      pattern that is not §3.2 syntax matches nothing.
+// mx_matches_lenient(p, h) - how lenient senders read a malformed pattern (dots normalised, "*"
+//                      standing for one label wherever it is), to say who still matches it.
+// corrected_pattern(p) - the §3.2 form of a malformed pattern, or empty when there is none.
 // Fuzzed by tests/fuzz/fuzz_mta_sts.cpp.
 #pragma once
 
@@ -44,7 +52,13 @@ struct Policy {
   std::optional<std::string> version;
   std::optional<Mode> mode;
   std::optional<std::uint32_t> max_age;
-  std::vector<std::string> mx;  // patterns as written (lower-cased)
+  std::vector<std::string> mx;  // valid patterns as written (lower-cased)
+  struct MalformedMx {
+    std::size_t line = 0;
+    std::string pattern;  // as written (lower-cased)
+    std::string problem;
+  };
+  std::vector<MalformedMx> mx_malformed;  // mx lines that are not §3.2 syntax
   std::vector<std::string> extensions;
   bool crlf = false;  // lines end in CRLF (both are allowed)
 };
@@ -64,5 +78,7 @@ struct PolicyParse {
 PolicyParse parse_policy(std::string_view body);
 
 bool mx_matches(std::string_view pattern, std::string_view host);
+bool mx_matches_lenient(std::string_view pattern, std::string_view host);
+std::string corrected_pattern(std::string_view pattern);
 
 }  // namespace mc::policy::mta_sts

@@ -42,6 +42,11 @@ INSTANTIATE_TEST_SUITE_P(
                       StsScenario{"sts-mx-mismatch.co.nz", kFail, V{"mta_sts.mx_not_listed"}},
                       StsScenario{"sts-wildcard.co.nz", kPass, V{}},
                       StsScenario{"sts-wildcard-deep.co.nz", kFail, V{"mta_sts.mx_not_listed"}},
+                      // mx lines that are not §3.2 syntax match nothing for strict senders.
+                      StsScenario{"sts-mx-dot.co.nz", kFail,
+                                  V{"mta_sts.mx_not_listed", "mta_sts.mx_pattern_malformed"}},
+                      StsScenario{"sts-mx-midwild.co.nz", kFail,
+                                  V{"mta_sts.mx_not_listed", "mta_sts.mx_pattern_malformed"}},
                       StsScenario{"sts-short-max-age.co.nz", kWarn, V{"mta_sts.max_age_short"}},
                       StsScenario{"sts-not-found.co.nz", kFail, V{"mta_sts.policy_http_status"}},
                       StsScenario{"sts-redirect.co.nz", kFail, V{"mta_sts.policy_redirect"}},
@@ -101,6 +106,19 @@ TEST(LabMtaStsDetails, TlsRptIsExpectedWithMtaSts) {
   // sts-testing.co.nz runs MTA-STS without TLS-RPT: the tls_rpt check says that matters.
   Report r = audit("sts-testing.co.nz");
   EXPECT_EQ(finding_ids(r, Area::kTlsRpt), std::vector<std::string>{"tls_rpt.missing_with_dane"});
+}
+
+TEST(LabMtaStsDetails, MalformedPatternGetsTheCorrectedLine) {
+  Report r = audit("sts-mx-dot.co.nz");
+  for (const auto& f : r.area(Area::kMtaSts)->findings) {
+    if (f.id != "mta_sts.mx_pattern_malformed") continue;
+    EXPECT_NE(f.summary.find("lenient ones match mx.sts-mx-dot.co.nz"), std::string::npos)
+        << f.summary;
+    EXPECT_NE(f.recommendation.find("mx: mx.sts-mx-dot.co.nz\n"), std::string::npos)
+        << f.recommendation;
+    return;
+  }
+  ADD_FAILURE() << "no mta_sts.mx_pattern_malformed finding";
 }
 
 }  // namespace

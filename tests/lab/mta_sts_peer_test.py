@@ -113,6 +113,11 @@ SCENARIOS = {
     "sts-unsigned.co.nz": (valid("enforce", ["mx.sts-unsigned.co.nz"]),
                            {"mx.sts-unsigned.co.nz": "deliver"}),
     "sts-no-host.co.nz": (failure("no address for the policy host"), OPPORTUNISTIC),
+    # mx lines that are not RFC 8461 §3.2 syntax: the strictest reading matches nothing.
+    "sts-mx-dot.co.nz": (valid("enforce", ["mx.sts-mx-dot.co.nz."]),
+                         {"mx.sts-mx-dot.co.nz": "refuse"}),
+    "sts-mx-midwild.co.nz": (valid("enforce", ["mx.*.sts-mx-midwild.co.nz"]),
+                             {"mx.eu.sts-mx-midwild.co.nz": "refuse"}),
 }
 
 # Where the peer's delivery decision differs from RFC 8461's, and why.

@@ -52,8 +52,15 @@ TEST(MtaStsPolicy, Errors) {
   EXPECT_FALSE(
       parse_policy("version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 31557601\n").ok());
   EXPECT_FALSE(parse_policy("version: STSv1\nmode: enforce\nmx: a.example\nmax_age: -1\n").ok());
-  EXPECT_FALSE(parse_policy("version: STSv1\nmode: enforce\nmx: a.*.example\nmax_age: 1\n").ok());
-  EXPECT_FALSE(parse_policy("version: STSv1\nmode: enforce\nmx: *\nmax_age: 1\n").ok());
+  // An mx line that is not §3.2 syntax does not void the policy: it is kept apart and matches
+  // nothing (the strictest senders' reading).
+  auto mid = parse_policy("version: STSv1\nmode: enforce\nmx: a.*.example\nmax_age: 1\n");
+  EXPECT_TRUE(mid.ok());
+  EXPECT_TRUE(mid.policy.mx.empty());
+  ASSERT_EQ(mid.policy.mx_malformed.size(), 1u);
+  EXPECT_EQ(mid.policy.mx_malformed[0].line, 3u);
+  EXPECT_EQ(mid.warnings.size(), 1u);
+  EXPECT_TRUE(parse_policy("version: STSv1\nmode: enforce\nmx: *\nmax_age: 1\n").ok());
   EXPECT_FALSE(parse_policy("version: STSv1\nmode: enforce\nmx a.example\nmax_age: 1\n").ok());
   EXPECT_TRUE(parse_policy("version: STSv1\nmode: none\nmax_age: 1\n").ok());  // none needs no mx
   auto r =
@@ -66,6 +73,17 @@ TEST(MtaStsPolicy, Errors) {
 
 TEST(MtaStsPolicy, MxPatterns) {
   EXPECT_TRUE(mx_matches("mail.example.com", "MAIL.example.com."));
+  // Not §3.2 syntax: no match for strict senders; lenient ones normalise.
+  EXPECT_FALSE(mx_matches("mail.example.com.", "mail.example.com"));
+  EXPECT_FALSE(mx_matches("mail..example.com", "mail.example.com"));
+  EXPECT_FALSE(mx_matches("mx.*.example.com", "mx.a.example.com"));
+  EXPECT_TRUE(mx_matches_lenient("mail.example.com.", "mail.example.com"));
+  EXPECT_TRUE(mx_matches_lenient("mail..example.com", "mail.example.com"));
+  EXPECT_TRUE(mx_matches_lenient("mx.*.example.com", "mx.a.example.com"));
+  EXPECT_FALSE(mx_matches_lenient("mx.*.example.com", "mx.example.com"));
+  EXPECT_EQ(corrected_pattern("Mail.Example.com."), "mail.example.com");
+  EXPECT_EQ(corrected_pattern("*.example..com"), "*.example.com");
+  EXPECT_EQ(corrected_pattern("mx.*.example.com"), "");
   EXPECT_TRUE(mx_matches("*.example.com", "mx1.example.com"));
   EXPECT_FALSE(mx_matches("*.example.com", "example.com"));
   EXPECT_FALSE(mx_matches("*.example.com", "a.b.example.com"));  // one label only (§4.1)
