@@ -69,6 +69,72 @@ std::string_view to_string(DaneVerdict v) {
   return "defer";
 }
 
+std::string_view to_string(RolloverState s) {
+  switch (s) {
+    case RolloverState::kReady:
+      return "ready";
+    case RolloverState::kNotReady:
+      return "not_ready";
+    case RolloverState::kNotApplicable:
+      return "not_applicable";
+  }
+  return "not_applicable";
+}
+
+HostRollover rollover_readiness(const HostTransport& h, const HostDaneVerdict& v) {
+  HostRollover r;
+  if (h.tlsa.state != TlsaState::kUsable || v.verdict != DaneVerdict::kAuthenticated) {
+    r.why = "DANE does not authenticate this host now";
+    return r;
+  }
+  const net::ProbeResult* live = nullptr;
+  for (const auto& p : h.probes) {
+    if (p.tls && !p.tls->chain_der.empty()) live = &p;
+  }
+  int ta = 0, ee_current = 0, ee_other = 0;
+  const auto usable = h.tlsa.usable_entries();
+  for (const auto& e : usable) {
+    if (e.record->usage == 2) {
+      ++ta;
+      continue;
+    }
+    // Does this DANE-EE record pin the live leaf? One that does not is a pre-published next
+    // key (or a retired one: the two cannot be told apart, and either covers a change).
+    bool current = false;
+    if (live) {
+      const auto mine =
+          tools::make_tlsa(tools::TlsaInput{live->tls->chain_der, {}},
+                           tools::TlsaParams{3, e.record->selector, e.record->matching_type});
+      current = mine && mine->data == e.record->data;
+    }
+    ++(current ? ee_current : ee_other);
+  }
+  if (ee_current > 0 && ee_other > 0) {
+    r.state = RolloverState::kReady;
+    r.scheme = "current + next";
+    r.why = "a DANE-EE record for another key is published beside the live key's";
+  } else if (ta > 0 && ee_current + ee_other > 0) {
+    r.state = RolloverState::kReady;
+    r.scheme = "DANE-EE + DANE-TA";
+    r.why =
+        "a new leaf key stays covered by the issuer's DANE-TA record, a new issuer by the "
+        "DANE-EE record";
+  } else if (ta > 1) {
+    r.state = RolloverState::kReady;
+    r.scheme = "DANE-TA issuers";
+    r.why = "several issuers are published: a new leaf key, or a change among them, is covered";
+  } else {
+    r.state = RolloverState::kNotReady;
+    r.scheme = usable.size() == 1 ? "single record" : "one key only";
+    r.why = usable.size() == 1
+                ? "a single TLSA record: the next key change breaks DANE unless a new record is "
+                  "published first"
+                : "every record pins the same key: the next key change breaks DANE unless a new "
+                  "record is published first";
+  }
+  return r;
+}
+
 HostDaneVerdict dane_verdict(const HostTransport& h) {
   switch (h.tlsa.state) {
     case TlsaState::kFailed:
@@ -114,9 +180,19 @@ AreaReport evaluate_dane(const TransportData& transport, const MxData& mx) {
   const std::string& domain = mx.domain;
   nlohmann::json hosts = nlohmann::json::array();
   int authenticated = 0, deferred = 0, with_tlsa = 0, unprotected = 0;
+  int roll_judged = 0, roll_ready = 0;
+  std::string roll_schemes;
 
   for (const auto& h : transport.hosts) {
     const HostDaneVerdict v = dane_verdict(h);
+    const HostRollover roll = rollover_readiness(h, v);
+    if (roll.state != RolloverState::kNotApplicable) {
+      ++roll_judged;
+      if (roll.state == RolloverState::kReady) ++roll_ready;
+      if (roll_schemes.find(roll.scheme) == std::string::npos) {
+        roll_schemes += (roll_schemes.empty() ? "" : ", ") + roll.scheme;
+      }
+    }
     nlohmann::json hj;
     hj["name"] = h.host;
     hj["tlsa_state"] = to_string(h.tlsa.state);
@@ -125,6 +201,7 @@ AreaReport evaluate_dane(const TransportData& transport, const MxData& mx) {
     hj["candidates"] = h.tlsa.candidates;
     hj["insecure_mx"] = h.tlsa.insecure_mx;
     hj["verdict"] = to_string(v.verdict);
+    hj["rollover"] = {{"state", to_string(roll.state)}, {"scheme", roll.scheme}, {"why", roll.why}};
     hj["why"] = v.why;
     hj["records"] = nlohmann::json::array();
     for (const auto& e : h.tlsa.entries) {
@@ -234,13 +311,11 @@ AreaReport evaluate_dane(const TransportData& transport, const MxData& mx) {
                         h.host),
             bad, "Remove the unusable records; only DANE-TA(2) and DANE-EE(3) apply to SMTP."));
       }
-      const auto usable = h.tlsa.usable_entries();
-      if (usable.size() == 1 && v.verdict == DaneVerdict::kAuthenticated) {
+      if (roll.state == RolloverState::kNotReady) {
+        // Advice about the next key change: today every DANE sender delivers (info level; the
+        // rollover row says it apart from the verdict).
         findings.push_back(make_finding(
-            "dane.rollover_single", h.host,
-            fmt::format("{} has a single TLSA record: the next key change breaks DANE unless "
-                        "a new record is published first",
-                        h.host),
+            "dane.rollover_single", h.host, fmt::format("{}: {}", h.host, roll.why),
             tlsa_evidence(h),
             "Publish a second record before you need it: \"current + next\" (3 1 1 of the next "
             "key as well) or \"3 1 1 + 2 1 1\" (the issuer's key too), e.g.:\n" +
@@ -304,6 +379,15 @@ AreaReport evaluate_dane(const TransportData& transport, const MxData& mx) {
 
   rep.details["hosts"] = std::move(hosts);
   rep.details["mx_secure"] = mx_secure;
+  // Rollover readiness: its own result beside the verdict (advice about the future).
+  Advisory roll{"rollover", "not_applicable", "no MX host is authenticated by DANE now"};
+  if (roll_judged > 0) {
+    roll.status = roll_ready == roll_judged ? "ready" : "not_ready";
+    roll.summary = fmt::format("{} of {} DANE-authenticated host(s) ready for a key change ({})",
+                               roll_ready, roll_judged, roll_schemes);
+  }
+  rep.details["rollover"] = {{"status", roll.status}, {"summary", roll.summary}};
+  rep.advisories.push_back(std::move(roll));
 
   const char* hosts_word = transport.mx_lookup ? "MX host(s)" : "host(s)";
   bool critical = false, warning = false;

@@ -29,6 +29,21 @@ struct HostDaneVerdict {
 
 HostDaneVerdict dane_verdict(const HostTransport& host);
 
+// Rollover readiness (advice about the next key change, apart from today's verdict): does the
+// published RRset already cover a change of the server's key? "current + next" (a DANE-EE record
+// that does not match the live leaf, i.e. a pre-published key, RFC 7671 §8.1) and "DANE-EE +
+// DANE-TA" (the issuer's record survives a new leaf key) are ready; a single record, or several
+// that all pin the live key, are not. Only hosts that DANE authenticates now are judged.
+enum class RolloverState { kReady, kNotReady, kNotApplicable };
+std::string_view to_string(RolloverState s);
+struct HostRollover {
+  RolloverState state = RolloverState::kNotApplicable;
+  std::string scheme;  // "current + next", "DANE-EE + DANE-TA", "DANE-TA issuers", "single record",
+                       // "one key only"
+  std::string why;
+};
+HostRollover rollover_readiness(const HostTransport& host, const HostDaneVerdict& verdict);
+
 AreaReport evaluate_dane(const TransportData& transport, const MxData& mx);
 
 }  // namespace mc::checks

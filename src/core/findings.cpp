@@ -173,9 +173,11 @@ constexpr std::array kCatalogue = std::to_array<FindingDef>({
      "PKIX-TA(0), PKIX-EE(1), unknown parameters and digests of the wrong length are ignored by "
      "SMTP senders; they add confusion and nothing else.",
      "RFC 7672 §3.1.3, RFC 6698 §2.1"},
-    {"dane.rollover_single", Area::kDane, kWarning, "A single TLSA record: no safe key rollover",
-     "With one TLSA record tied to one key, the next certificate with a new key breaks DANE until "
-     "the DNS catches up. Publish \"current + next\" (3 1 1 + 3 1 1) or \"3 1 1 + 2 1 1\".",
+    {"dane.rollover_single", Area::kDane, kInfo, "Not ready for a key rollover",
+     "DANE works today, but every published record pins the live key, so the next certificate "
+     "with a new key breaks DANE until the DNS catches up. Publish \"current + next\" (3 1 1 + "
+     "3 1 1) or \"3 1 1 + 2 1 1\". Advice about the future: it does not change the dane status "
+     "(see details.rollover).",
      "RFC 7671 §8.1, RFC 7672 §3.1"},
     {"dane.tlsa_insecure", Area::kDane, kWarning, "TLSA records that DNSSEC does not protect",
      "TLSA records are only used when the MX records, the host's addresses and the TLSA RRset are "

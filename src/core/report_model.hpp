@@ -47,6 +47,14 @@ struct Fact {
   std::string value;
 };
 
+// Advisory - advice about the future beside an area's verdict (e.g. DANE rollover readiness):
+// its own row in every format, never part of the area's status.
+struct Advisory {
+  std::string name;    // "rollover"
+  std::string status;  // "ready", "not_ready", "not_applicable"
+  std::string summary;
+};
+
 struct AreaReport {
   Area area = Area::kMx;
   Status status = Status::kError;
@@ -54,6 +62,7 @@ struct AreaReport {
   std::vector<Fact> facts;  // what was observed, for people
   nlohmann::json details;   // what was observed, for machines (documented per area)
   std::vector<Finding> findings;
+  std::vector<Advisory> advisories;
   double elapsed_ms = 0;  // wall time from audit start until this area was decided
 };
 

@@ -2,6 +2,8 @@
 // from the Report is escaped; no scripts, no external assets.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/findings.hpp"
 #include "report/render.hpp"
 
@@ -83,6 +85,18 @@ std::string render_html_overview(const Report& report) {
         "{1}\">{1}</span>"
         "</td><td>{2}</td></tr>\n",
         to_string(a.area), to_string(a.status), esc(a.summary));
+    // Advice about the future (e.g. DANE rollover readiness): its own row, not the verdict.
+    for (const auto& adv : a.advisories) {
+      const char* cls = adv.status == "ready"       ? "pass"
+                        : adv.status == "not_ready" ? "warn"
+                                                    : "none";
+      std::string label = adv.status;
+      std::replace(label.begin(), label.end(), '_', ' ');
+      out += fmt::format(
+          "<tr class=\"advisory\"><th scope=\"row\">{} {}</th><td><span class=\"status {}\">{}"
+          "</span></td><td>{}</td></tr>\n",
+          to_string(a.area), esc(adv.name), cls, esc(label), esc(adv.summary));
+    }
   }
   out += "</tbody>\n</table>\n";
   if (report.profile) {

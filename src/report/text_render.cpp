@@ -138,6 +138,18 @@ std::string render_text(const Report& report, const TextOptions& options) {
     summary = summary.substr(20);  // first line continues after the status column
     out += fmt::format("  {:<9} {} {}", to_string(a.area),
                        paint(status_colour(a.status), fmt::format("{:<7}", status)), summary);
+    // Advice about the future (e.g. DANE rollover readiness): its own row, not the verdict.
+    for (const auto& adv : a.advisories) {
+      const bool ready = adv.status == "ready", todo = adv.status == "not_ready";
+      const std::string label = ready ? "READY" : todo ? "NOT YET" : "N/A";
+      std::string line = wrap(adv.summary, width, std::string(20, ' ')).substr(20);
+      out += fmt::format("  {:<9} {} {}", " " + adv.name,
+                         paint(ready  ? status_colour(Status::kPass)
+                               : todo ? status_colour(Status::kWarn)
+                                      : kDim,
+                               fmt::format("{:<7}", label)),
+                         line);
+    }
   }
 
   // A compliance profile: each requirement's verdict.

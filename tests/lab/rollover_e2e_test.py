@@ -113,12 +113,13 @@ class RolloverEndToEnd(unittest.TestCase):
 
     # -- the walkthrough ----------------------------------------------------------------------
     def test_key_rollover(self):
-        # 0. Key A live, 3 1 1(A) alone: authenticated, with the "no next key" warning.
+        # 0. Key A live, 3 1 1(A) alone: authenticated (pass), and not ready for a rollover.
         s = self.wait_for_records(1)
         self.assertEqual(s["ttl"], TTL)
         self.assertTrue(s["records"][0]["matches_live_chain"])
-        report = self.assert_dane_authenticates("key A only", "warn")
+        report = self.assert_dane_authenticates("key A only", "pass")
         self.assertIn("dane.rollover_single", [f["id"] for f in report["findings"]])
+        self.assertEqual(report["checks"]["dane"]["rollover"]["status"], "not_ready")
         p = self.check_cert(KEY_B)
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertIn("no published TLSA record matches", p.stderr)
@@ -129,12 +130,13 @@ class RolloverEndToEnd(unittest.TestCase):
         self.assertEqual(report["checks"]["dane"]["status"], "fail")
         self.assertEqual(rc, 1)
         self.lab("serve-cert", HOST, KEY_A)
-        self.assert_dane_authenticates("key A restored", "warn")
+        self.assert_dane_authenticates("key A restored", "pass")
 
         # 1. Publish 3 1 1(B) beside 3 1 1(A). check refuses until the TTL has passed.
         self.publish(KEY_A, KEY_B)
         self.wait_for_records(2)
-        self.assert_dane_authenticates("A and B published", "pass")
+        report = self.assert_dane_authenticates("A and B published", "pass")
+        self.assertEqual(report["checks"]["dane"]["rollover"]["status"], "ready")
         p = self.check_cert(KEY_B)  # the hook sees B's record for the first time
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
         self.assertIn("UNSAFE", p.stderr)
@@ -158,7 +160,8 @@ class RolloverEndToEnd(unittest.TestCase):
         self.publish(KEY_B)
         s = self.wait_for_records(1)
         self.assertTrue(s["records"][0]["matches_live_chain"])
-        self.assert_dane_authenticates("A retired", "warn")
+        report = self.assert_dane_authenticates("A retired", "pass")
+        self.assertEqual(report["checks"]["dane"]["rollover"]["status"], "not_ready")
         p = self.check_cert(KEY_A)
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
 

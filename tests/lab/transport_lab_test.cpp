@@ -40,7 +40,8 @@ INSTANTIATE_TEST_SUITE_P(
     Dane, Transport,
     ::testing::Values(
         Case{"dane-ok.co.nz", kPass, V{}, kPass, V{}},
-        Case{"dane-single.co.nz", kWarn, V{"dane.rollover_single"}, kPass, V{}},
+        // One matching record: every DANE sender delivers (pass); the rollover advice is apart.
+        Case{"dane-single.co.nz", kPass, V{"dane.rollover_single"}, kPass, V{}},
         Case{"dane-mismatch.co.nz", kFail, V{"dane.mismatch"}, kPass, V{}},
         Case{"dane-stale.co.nz", kPass, V{}, kPass, V{}},
         // DANE-EE ignores expiry (RFC 7672 §3.1.1); web PKI does not.
@@ -119,6 +120,26 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"smtp-name-mismatch.co.nz", kNone, V{"dane.not_deployed"}, kWarn,
              V{"starttls.cert_name_mismatch"}}),
     domain_test_name<::testing::TestParamInfo<Case>>);
+
+TEST(TransportDetails, RolloverReadinessIsItsOwnResult) {
+  struct Want {
+    const char* domain;
+    const char* status;
+    const char* scheme;
+  };
+  for (const Want& w : {Want{"dane-ok.co.nz", "ready", "current + next"},
+                        Want{"dane-ta.co.nz", "ready", "DANE-EE + DANE-TA"},
+                        Want{"dane-single.co.nz", "not_ready", "single record"},
+                        Want{"dane-mismatch.co.nz", "not_applicable", ""},
+                        Want{"smtp-ok.co.nz", "not_applicable", ""}}) {
+    Report r = audit(w.domain);
+    const AreaReport* dane = r.area(Area::kDane);
+    EXPECT_EQ(dane->details["rollover"]["status"], w.status) << w.domain;
+    EXPECT_EQ(dane->details["hosts"][0]["rollover"]["scheme"], w.scheme) << w.domain;
+    ASSERT_EQ(dane->advisories.size(), 1u);
+    EXPECT_EQ(dane->advisories[0].status, w.status) << w.domain;
+  }
+}
 
 TEST(TransportDetails, NotDeterminedIsNeverNotDeployed) {
   // The MX lookup times out: dane and starttls cannot know the hosts, so they are errors.
