@@ -538,6 +538,24 @@ void judge_reports(Ctx& c, nlohmann::json& details) {
             dest.txt ? dest.txt->evidence_lines() : std::vector<std::string>{}, "", rules);
     } else {
       j["authorized"] = ok;
+      // RFC 9990 §4 step 9 (RFC 7489 §7.1): an override rua in the authorization record must
+      // keep the destination host, or no report goes to either address.
+      std::vector<std::string> elsewhere;
+      for (const auto& auth : dmarc_records(*dest.txt)) {
+        for (const auto& u : policy::dmarc::parse_dmarc(auth).record.rua) {
+          if (u.valid && !u.host.empty() && u.host != dest.host) elsewhere.push_back(u.uri);
+        }
+      }
+      if (ok && !elsewhere.empty()) {
+        c.add("dmarc.external_override_invalid", dest.host,
+              fmt::format("{} authorises the reports but redirects them to {}, another host, so "
+                          "receivers send them to neither",
+                          dest.host, fmt::join(elsewhere, ", ")),
+              dest.txt->evidence_lines(),
+              fmt::format("The operator of {} publishes an override on its own host only, e.g.\n{}",
+                          dest.host, txt_record(dest.name, "v=DMARC1")),
+              rules);
+      }
       if (!ok) {
         c.add("dmarc.external_unauthorized", dest.host,
               fmt::format("reports to {} are not authorised by {}, so {} will not send them",

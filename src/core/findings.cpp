@@ -418,6 +418,11 @@ constexpr std::array kCatalogue = std::to_array<FindingDef>({
      "The lookup of the destination's authorization record failed; receivers that meet the same "
      "failure send no reports there.",
      "RFC 9990 §4; RFC 7489 §7.1"},
+    {"dmarc.external_override_invalid", Area::kDmarc, kWarning,
+     "An external destination redirects the reports to another host",
+     "The authorization record may replace the rua address, but only with one on the same host; "
+     "otherwise receivers send reports to neither address.",
+     "RFC 9990 §4; RFC 7489 §7.1"},
     {"dmarc.external_unauthorized", Area::kDmarc, kWarning,
      "An external report destination has not authorised the reports",
      "Receivers send reports to another Organizational Domain only when it publishes "

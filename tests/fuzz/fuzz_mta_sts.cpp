@@ -12,7 +12,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)sts::parse_txt(in);
   auto p = sts::parse_policy(in);
   for (const auto& mx : p.policy.mx) (void)sts::mx_matches(mx, "mx.example.com");
+  for (const auto& m : p.policy.mx_malformed) {
+    (void)sts::mx_matches_lenient(m.pattern, "mx.eu.example.com");
+    (void)sts::corrected_pattern(m.pattern);
+  }
   const std::size_t cut = in.find('\n');
-  if (cut != std::string_view::npos) (void)sts::mx_matches(in.substr(0, cut), in.substr(cut + 1));
+  if (cut != std::string_view::npos) {
+    (void)sts::mx_matches(in.substr(0, cut), in.substr(cut + 1));
+    (void)sts::mx_matches_lenient(in.substr(0, cut), in.substr(cut + 1));
+  }
+  (void)sts::corrected_pattern(in);
   return 0;
 }

@@ -56,6 +56,7 @@ INSTANTIATE_TEST_SUITE_P(
         DmarcScenario{"dmarc-p-late.co.nz", kWarn, V{"dmarc.p_not_second", "dmarc.uri_scheme"}},
         DmarcScenario{"dmarc-ext-ok.co.nz", kPass, V{}},
         DmarcScenario{"dmarc-ext-bad.co.nz", kWarn, V{"dmarc.external_unauthorized"}},
+        DmarcScenario{"dmarc-ext-override.co.nz", kWarn, V{"dmarc.external_override_invalid"}},
         // RFC 9989: an intermediate psd=n record that the PSL path skips.
         DmarcScenario{"mail.dept.dmarc-psd-n.co.nz", kWarn,
                       V{"dmarc.inherited", "dmarc.receivers_differ"}},
