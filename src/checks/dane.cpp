@@ -387,7 +387,8 @@ AreaReport evaluate_dane(const TransportData& transport, const MxData& mx) {
                                roll_ready, roll_judged, roll_schemes);
   }
   rep.details["rollover"] = {{"status", roll.status}, {"summary", roll.summary}};
-  rep.advisories.push_back(std::move(roll));
+  // A row of its own only where DANE is in use; JSON always carries details.rollover.
+  if (roll_judged > 0) rep.advisories.push_back(std::move(roll));
 
   const char* hosts_word = transport.mx_lookup ? "MX host(s)" : "host(s)";
   bool critical = false, warning = false;

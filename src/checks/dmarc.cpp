@@ -348,10 +348,13 @@ void judge_source(Ctx& c) {
                       "the public suffix operator's record at {} ({})",
                       c.owner, bis.org_domain, c.policy_owner, c.bis.why),
           {c.text},
+          // The suggestion keeps the policy RFC 9989 receivers apply now: never a weaker one.
           fmt::format("Publish a policy of your own, so that every receiver applies the one you "
-                      "chose:\n{}",
+                      "chose (here the one RFC 9989 receivers apply already):\n{}",
                       txt_record("_dmarc." + bis.org_domain,
-                                 fmt::format("v=DMARC1; p=none; rua=mailto:dmarc-reports@{}",
+                                 fmt::format("v=DMARC1; p={}; rua=mailto:dmarc-reports@{}",
+                                             c.bis.policy ? policy::dmarc::to_string(*c.bis.policy)
+                                                          : std::string_view("none"),
                                              bis.org_domain))),
           "rfc9989");
   }

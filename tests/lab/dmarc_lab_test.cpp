@@ -176,6 +176,13 @@ TEST(LabDmarcDetails, PublicSuffixPolicyAndItsReports) {
   ASSERT_EQ(d["external_destinations"].size(), 1u);
   EXPECT_EQ(d["external_destinations"][0]["name"], "govt.nz._report._dmarc.govt.nz");
   EXPECT_EQ(d["external_destinations"][0]["authorized"], true);
+  // The own record suggested keeps the suffix's p=reject: advice never weakens a policy.
+  const Finding* f = find(r, "dmarc.psd_policy");
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->recommendation.find("_dmarc.agency.govt.nz. 3600 IN TXT \"v=DMARC1; p=reject; "
+                                   "rua=mailto:dmarc-reports@agency.govt.nz\""),
+            std::string::npos)
+      << f->recommendation;
 }
 
 TEST(LabDmarcDetails, TrialAdviceWorksForBothKindsOfReceiver) {
