@@ -146,7 +146,10 @@ int run_spf(const SpfCli& s) {
   o.resolver = rc;
   auto r = mc::audit::evaluate_spf(o);
   if (!r) return usage_error(r.error().message);
-  return write_all(s.format == "json" ? render_json(o, *r).dump(2) + "\n" : render_text(s, o, *r));
+  return write_all(
+      s.format == "json"
+          ? render_json(o, *r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"
+          : render_text(s, o, *r));
 }
 
 }  // namespace cli

@@ -87,50 +87,65 @@ HostRollover rollover_readiness(const HostTransport& h, const HostDaneVerdict& v
     r.why = "DANE does not authenticate this host now";
     return r;
   }
-  const net::ProbeResult* live = nullptr;
-  for (const auto& p : h.probes) {
-    if (p.tls && !p.tls->chain_der.empty()) live = &p;
-  }
-  int ta = 0, ee_current = 0, ee_other = 0;
+  // pins_live - the record matches a chain one of the host's addresses serves: the leaf for
+  // DANE-EE, a CA certificate above it for DANE-TA.
+  auto pins_live = [&](const policy::TlsaRecord& rec) {
+    for (const auto& p : h.probes) {
+      if (!p.tls || p.tls->chain_der.empty()) continue;
+      const tools::TlsaInput in{p.tls->chain_der, {}};
+      const tools::TlsaParams params{rec.usage, rec.selector, rec.matching_type};
+      const int first = rec.usage == 2 ? 1 : 0;
+      const int last = rec.usage == 2 ? static_cast<int>(p.tls->chain_der.size()) - 1 : 0;
+      for (int pos = first; pos <= last; ++pos) {
+        const auto mine = tools::make_tlsa(in, params, pos);
+        if (mine && mine->data == rec.data) return true;
+      }
+    }
+    return false;
+  };
+  // A record that pins nothing live is a pre-published next key or issuer (or a retired one:
+  // the two cannot be told apart, and either covers a change).
+  int ee_live = 0, ee_other = 0, ta_live = 0, ta_other = 0;
   const auto usable = h.tlsa.usable_entries();
   for (const auto& e : usable) {
+    const bool live = pins_live(*e.record);
     if (e.record->usage == 2) {
-      ++ta;
-      continue;
+      ++(live ? ta_live : ta_other);
+    } else {
+      ++(live ? ee_live : ee_other);
     }
-    // Does this DANE-EE record pin the live leaf? One that does not is a pre-published next
-    // key (or a retired one: the two cannot be told apart, and either covers a change).
-    bool current = false;
-    if (live) {
-      const auto mine =
-          tools::make_tlsa(tools::TlsaInput{live->tls->chain_der, {}},
-                           tools::TlsaParams{3, e.record->selector, e.record->matching_type});
-      current = mine && mine->data == e.record->data;
-    }
-    ++(current ? ee_current : ee_other);
   }
-  if (ee_current > 0 && ee_other > 0) {
+  if (ee_live > 0 && ee_other > 0) {
     r.state = RolloverState::kReady;
     r.scheme = "current + next";
     r.why = "a DANE-EE record for another key is published beside the live key's";
-  } else if (ta > 0 && ee_current + ee_other > 0) {
+  } else if (ee_live > 0 && ta_live > 0) {
     r.state = RolloverState::kReady;
     r.scheme = "DANE-EE + DANE-TA";
     r.why =
         "a new leaf key stays covered by the issuer's DANE-TA record, a new issuer by the "
         "DANE-EE record";
-  } else if (ta > 1) {
+  } else if (ta_live > 0 && (ta_other > 0 || ee_other > 0)) {
     r.state = RolloverState::kReady;
-    r.scheme = "DANE-TA issuers";
-    r.why = "several issuers are published: a new leaf key, or a change among them, is covered";
+    r.scheme = "DANE-TA + next";
+    r.why =
+        "a new leaf key stays covered by the live issuer's record, a new issuer or key by "
+        "the pre-published one";
   } else {
     r.state = RolloverState::kNotReady;
-    r.scheme = usable.size() == 1 ? "single record" : "one key only";
-    r.why = usable.size() == 1
-                ? "a single TLSA record: the next key change breaks DANE unless a new record is "
-                  "published first"
-                : "every record pins the same key: the next key change breaks DANE unless a new "
-                  "record is published first";
+    if (ta_live > 0) {
+      r.scheme = "DANE-TA only";
+      r.why =
+          "only the live issuer is published: a new leaf key is covered, but a change of "
+          "issuing CA breaks DANE unless its record is published first";
+    } else {
+      r.scheme = usable.size() == 1 ? "single record" : "one key only";
+      r.why = usable.size() == 1
+                  ? "a single TLSA record: the next key change breaks DANE unless a new record "
+                    "is published first"
+                  : "every record that matches pins the live key: the next key change breaks "
+                    "DANE unless a new record is published first";
+    }
   }
   return r;
 }

@@ -38,8 +38,8 @@ enum class RolloverState { kReady, kNotReady, kNotApplicable };
 std::string_view to_string(RolloverState s);
 struct HostRollover {
   RolloverState state = RolloverState::kNotApplicable;
-  std::string scheme;  // "current + next", "DANE-EE + DANE-TA", "DANE-TA issuers", "single record",
-                       // "one key only"
+  std::string scheme;  // "current + next", "DANE-EE + DANE-TA", "DANE-TA + next" (ready);
+                       // "DANE-TA only", "single record", "one key only" (not ready)
   std::string why;
 };
 HostRollover rollover_readiness(const HostTransport& host, const HostDaneVerdict& verdict);

@@ -409,6 +409,9 @@ void judge_strength(Ctx& c) {
   const auto& rec = c.parsed.record;
   const auto& eff = c.bis.policy;
   if (!eff || c.bis.void_policy) return;  // dmarc.syntax_error says what receivers do instead
+  // A public suffix operator's policy: the owner's step is a record of its own
+  // (dmarc.psd_policy), never an edit of the operator's record.
+  if (c.data.rfc9989.level == Level::kPublicSuffix) return;
   const std::string& d = c.data.domain;
   // For a subdomain living on an inherited sp=, the next step edits sp, never the parent's p.
   const std::string tag = c.bis.tag.empty() ? "p" : c.bis.tag;
@@ -500,7 +503,7 @@ void judge_reports(Ctx& c, nlohmann::json& details) {
   details["rua"] = rua;
   if (!rua_text.empty()) {
     c.r.facts.push_back({"aggregate reports to", fmt::format("{}", fmt::join(rua_text, ", "))});
-  } else {
+  } else if (c.data.rfc9989.level != Level::kPublicSuffix) {
     c.add("dmarc.no_rua", d, "no rua: nobody receives the aggregate reports", {c.text},
           txt_record(c.policy_owner, modern(with_tag(c.text, "rua",
                                                      fmt::format("mailto:dmarc-reports@{}",
@@ -534,6 +537,16 @@ void judge_reports(Ctx& c, nlohmann::json& details) {
                      {"authorized", nullptr}};
     if (!need_bis && !need_old) continue;
     const std::string rules = need_bis && need_old ? "both" : need_bis ? "rfc9990" : "rfc7489";
+    if (need_bis && !need_old && !dest.org_known_9989) {
+      // Whether the host is external at all could not be decided (its tree walk failed).
+      c.add("dmarc.external_check_failed", dest.host,
+            fmt::format("whether {} is outside the domain's Organizational Domain could not be "
+                        "decided: its DNS Tree Walk failed",
+                        dest.host),
+            {}, "", rules);
+      dests.push_back(std::move(j));
+      continue;
+    }
     if (!dest.txt || !dest.txt->is_answer()) {
       c.add("dmarc.external_check_failed", dest.host,
             fmt::format("whether {} accepts reports for the domain could not be checked ({})",
@@ -730,8 +743,13 @@ AreaReport evaluate_dmarc(const DmarcData& data) {
     return done(Status::kError, "the DMARC lookup failed");
   }
   const Discovery& old = data.rfc7489;
-  if (!bis.multiple.empty() || old.outcome == Outcome::kMultiple) {
-    const std::string at = !bis.multiple.empty() ? bis.multiple.front() : old.policy_domain;
+  // Several records where a receiver needs one: RFC 7489 receivers stop there (no DMARC); RFC
+  // 9989 receivers discard them and walk on. Duplicates further up that only the RFC 9989 walk
+  // meets (after the policy was found) do not change the policy applied.
+  const bool bis_stuck = !bis.multiple.empty() && bis.outcome != Outcome::kRecord;
+  if (bis_stuck || old.outcome == Outcome::kMultiple) {
+    const std::string at =
+        old.outcome == Outcome::kMultiple ? old.policy_domain : bis.multiple.front();
     const auto recs = dmarc_records(data.txt.at(at));
     c.add("dmarc.multiple_records", at,
           fmt::format("{} DMARC records at _dmarc.{}: RFC 7489 receivers apply no DMARC, RFC 9989 "

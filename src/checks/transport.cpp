@@ -21,12 +21,15 @@ std::string tlsa_name(std::uint16_t port, const std::string& base) {
 }
 
 bool addresses_secure(const MxHost& h) {
-  // Every address answer that has data must be secure; denials count too (RFC 7672 §2.2.2).
+  // Every address answer must be secure; denials count too (RFC 7672 §2.2.2). A family whose
+  // lookup failed is left out only when the other has secure data (host_lookup_failure).
+  int answered = 0;
   for (const auto* a : {&h.a, &h.aaaa}) {
-    if (!a->is_answer()) return false;
+    if (!a->is_answer()) continue;
     if (a->security != dns::Security::kSecure) return false;
+    ++answered;
   }
-  return true;
+  return answered > 0;
 }
 
 }  // namespace
@@ -92,11 +95,17 @@ std::string host_lookup_failure(const MxHost& host) {
   auto bad = [](const dns::Answer& a) {
     return !a.is_answer() || a.security == dns::Security::kBogus;
   };
-  // One family answering is enough to use the host; a bogus answer never is.
-  const bool a_bad = bad(host.a), aaaa_bad = bad(host.aaaa);
+  // A bogus answer always fails the host. A failed lookup of one family is tolerated only when
+  // the other has secure data to deliver to; otherwise the failure could hide a secure answer,
+  // and reading it as "insecure" or "no address" would be a downgrade (RFC 7672 §2.1.1).
+  auto secure_data = [](const dns::Answer& a) {
+    return a.has_data() && a.security == dns::Security::kSecure;
+  };
   const bool any_bogus =
       host.a.security == dns::Security::kBogus || host.aaaa.security == dns::Security::kBogus;
-  if (!(a_bad && aaaa_bad) && !any_bogus) return {};
+  const bool tolerated = (host.a.is_answer() || secure_data(host.aaaa)) &&
+                         (host.aaaa.is_answer() || secure_data(host.a));
+  if (!any_bogus && tolerated) return {};
   const dns::Answer& w = bad(host.a) ? host.a : host.aaaa;
   return fmt::format("the {} lookup of {} failed ({})", dns::type_name(w.qtype), host.name,
                      w.security == dns::Security::kBogus && !w.why_bogus.empty()

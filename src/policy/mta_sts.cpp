@@ -206,7 +206,8 @@ PolicyParse parse_policy(std::string_view body) {
         out.warnings.push_back({line_no, fmt::format("mx {} is not RFC 8461 §3.2 syntax ({}): "
                                                      "strict senders match nothing with it",
                                                      printable(value), problem)});
-        p.mx_malformed.push_back({line_no, pattern, std::move(problem)});
+        // Kept printable: it ends up in reports (non-ASCII cannot match a host name anyway).
+        p.mx_malformed.push_back({line_no, printable(pattern), std::move(problem)});
       } else if (std::find(p.mx.begin(), p.mx.end(), pattern) != p.mx.end()) {
         out.warnings.push_back({line_no, fmt::format("mx {} is listed twice", pattern)});
       } else {

@@ -85,6 +85,10 @@ nlohmann::json to_json(const Report& report) {
   return j;
 }
 
-std::string render_json(const Report& report) { return to_json(report).dump(2) + "\n"; }
+// Outside text (TXT records, policy bodies, SMTP replies) may hold invalid UTF-8: replace it
+// rather than throw.
+std::string render_json(const Report& report) {
+  return to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
 
 }  // namespace mc::report

@@ -128,7 +128,7 @@ TEST(TransportDetails, RolloverReadinessIsItsOwnResult) {
     const char* scheme;
   };
   for (const Want& w : {Want{"dane-ok.co.nz", "ready", "current + next"},
-                        Want{"dane-ta.co.nz", "ready", "DANE-EE + DANE-TA"},
+                        Want{"dane-ta.co.nz", "ready", "DANE-TA + next"},
                         Want{"dane-single.co.nz", "not_ready", "single record"},
                         Want{"dane-mismatch.co.nz", "not_applicable", ""},
                         Want{"smtp-ok.co.nz", "not_applicable", ""}}) {
