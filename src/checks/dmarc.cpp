@@ -547,7 +547,17 @@ void judge_reports(Ctx& c, nlohmann::json& details) {
       dests.push_back(std::move(j));
       continue;
     }
-    if (!dest.txt || !dest.txt->is_answer()) {
+    if (dest.name.size() > 253) {
+      j["authorized"] = false;
+      c.add("dmarc.external_unauthorized", dest.host,
+            fmt::format("the authorization name for {} is {} octets, beyond the DNS limit of 253, "
+                        "so no receiver can confirm it and none sends reports there",
+                        dest.uri, dest.name.size()),
+            {dest.name},
+            "Use a report address on a shorter host name, or publish the policy at a shorter "
+            "domain (RFC 9990 §4 step 4).",
+            rules);
+    } else if (!dest.txt || !dest.txt->is_answer()) {
       c.add("dmarc.external_check_failed", dest.host,
             fmt::format("whether {} accepts reports for the domain could not be checked ({})",
                         dest.host, dest.txt ? dest.txt->describe() : "not looked up"),
@@ -677,6 +687,8 @@ asio::awaitable<DmarcData> collect_dmarc(dns::Resolver& resolver, const DomainNa
   // depends on the Organizational Domains the walks are still finding (even a report host equal
   // to the policy domain is external when the policy came from a public suffix, RFC 9990 §4).
   for (auto& dest : d.destinations) {
+    // RFC 9990 §4 step 4: a name beyond DNS limits cannot authorise anything; not asked.
+    if (dest.name.size() > 253) continue;
     extra.push_back(resolver.query(dest.name, dns::rrtype::kTxt));
     asked.push_back(&dest);
   }

@@ -57,6 +57,11 @@ INSTANTIATE_TEST_SUITE_P(
         DmarcScenario{"dmarc-ext-ok.co.nz", kPass, V{}},
         DmarcScenario{"dmarc-ext-bad.co.nz", kWarn, V{"dmarc.external_unauthorized"}},
         DmarcScenario{"dmarc-ext-override.co.nz", kWarn, V{"dmarc.external_override_invalid"}},
+        // The authorization name would exceed 253 octets: nobody can authorise it.
+        DmarcScenario{
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+            "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.dmarc-longauth.co.nz",
+            kWarn, V{"dmarc.external_unauthorized"}},
         // RFC 9989: an intermediate psd=n record that the PSL path skips.
         DmarcScenario{"mail.dept.dmarc-psd-n.co.nz", kWarn,
                       V{"dmarc.inherited", "dmarc.receivers_differ"}},
