@@ -385,7 +385,7 @@ void judge_source(Ctx& c) {
                       record_differs ? "different records" : "different policies",
                       policy_text(c.bis.policy), policy_text(c.old.policy)),
           side, fix, "both");
-  } else if (org_differs) {
+  } else if (org_differs && bis.org_known) {  // an undetermined one is walk_incomplete
     c.add("dmarc.org_domain_differs", d,
           fmt::format("relaxed alignment differs: RFC 9989 receivers align identifiers under {}, "
                       "RFC 7489 receivers under {}",

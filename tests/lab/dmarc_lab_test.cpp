@@ -57,6 +57,11 @@ INSTANTIATE_TEST_SUITE_P(
         DmarcScenario{"dmarc-ext-ok.co.nz", kPass, V{}},
         DmarcScenario{"dmarc-ext-bad.co.nz", kWarn, V{"dmarc.external_unauthorized"}},
         DmarcScenario{"dmarc-ext-override.co.nz", kWarn, V{"dmarc.external_override_invalid"}},
+        // Own record, no parent record: RFC 9989's Organizational Domain is the name itself.
+        DmarcScenario{"mail.dmarc-orgdiff.co.nz", kPass, V{"dmarc.org_domain_differs"}},
+        // Own record, but the walk's next lookup SERVFAILs: the policy stands, the
+        // Organizational Domain is undetermined (and not reported as differing).
+        DmarcScenario{"mail.dmarc-walkfail.co.nz", kPass, V{"dmarc.walk_incomplete"}},
         // The authorization name would exceed 253 octets: nobody can authorise it.
         DmarcScenario{
             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."

@@ -150,6 +150,14 @@ TEST(TransportDetails, NotDeterminedIsNeverNotDeployed) {
   Report r = audit("timeout.co.nz", std::chrono::seconds(20), std::chrono::milliseconds(1500));
   EXPECT_EQ(to_string(r.area(Area::kDane)->status), "error");
   EXPECT_EQ(to_string(r.area(Area::kStarttls)->status), "error");
+  // The same for a lame delegation and a bogus MX RRset (the hosts are unknown).
+  for (const char* d : {"servfail.co.nz", "bogus.co.nz"}) {
+    Report x = audit(d);
+    EXPECT_EQ(to_string(x.area(Area::kStarttls)->status), "error") << d;
+    EXPECT_EQ(to_string(x.area(Area::kDane)->status),
+              std::string(d) == "bogus.co.nz" ? "fail" : "error")
+        << d;
+  }
   Report unsigned_host = audit("mx-unsigned-host.co.nz");
   EXPECT_EQ(unsigned_host.area(Area::kDane)->summary.find("DNSSEC is ready"), std::string::npos);
 }
@@ -160,6 +168,8 @@ TEST(TransportDetails, InsecureMxHostIsJudgedByItsOwnName) {
   EXPECT_EQ(host["insecure_mx"], true);
   EXPECT_EQ(host["verdict"], "deliver_authenticated");
   EXPECT_EQ(r.area(Area::kDane)->details["mx_secure"], false);
+  // DANE is in use for those senders, so a missing TLS-RPT record matters (RFC 8460 §1).
+  EXPECT_EQ(finding_ids(r, Area::kTlsRpt), std::vector<std::string>{"tls_rpt.missing_with_dane"});
 }
 
 TEST(TransportDetails, DaneMatchIsReportedWithDepthAndRecord) {
