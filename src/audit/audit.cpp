@@ -91,25 +91,25 @@ struct Progress {
   }
 
   void advance() {
-    decide(Area::kMx, mx.has_value(), [&] { return checks::evaluate_mx(*mx); });
-    decide(Area::kDnssec, zone && mx, [&] { return checks::evaluate_dnssec(*zone, *mx); });
+    decide(Area::kMx, mx.has_value(), [&] { return checks::mx_report(*mx); });
+    decide(Area::kDnssec, zone && mx, [&] { return checks::dnssec_report(*zone, *mx); });
     decide(Area::kDane, transport && mx, [&] { return checks::evaluate_dane(*transport, *mx); });
     decide(Area::kStarttls, transport && mx,
-           [&] { return checks::evaluate_starttls(*transport, *mx, options.ca_file, now()); });
+           [&] { return checks::starttls_report(*transport, *mx, options.ca_file, now()); });
     decide(Area::kMtaSts, mta_sts && mx && transport, [&] {
       return checks::evaluate_mta_sts(*mta_sts, *mx, *transport, options.ca_file, now());
     });
     const auto& sts = areas[static_cast<std::size_t>(Area::kMtaSts)];
     decide(Area::kTlsRpt, tls_rpt && mx && transport && sts, [&] {
       const bool sts_in_use = sts->status != Status::kNone && sts->status != Status::kError;
-      return checks::evaluate_tls_rpt(*tls_rpt, dane_in_use() || sts_in_use, non_mail());
+      return checks::tls_rpt_report(*tls_rpt, {dane_in_use() || sts_in_use, non_mail()});
     });
     decide(Area::kSpf, spf && mx_spf && mx && dmarc, [&] {
       return checks::evaluate_spf(*spf, *mx_spf, *mx, checks::effective_policy(*dmarc));
     });
-    decide(Area::kDkim, dkim && mx, [&] { return checks::evaluate_dkim(*dkim, non_mail()); });
+    decide(Area::kDkim, dkim && mx, [&] { return checks::dkim_report(*dkim, non_mail()); });
     decide(Area::kDmarc, dmarc.has_value(), [&] { return checks::evaluate_dmarc(*dmarc); });
-    decide(Area::kBimi, bimi && dmarc, [&] { return checks::evaluate_bimi(*bimi, *dmarc); });
+    decide(Area::kBimi, bimi && dmarc, [&] { return checks::bimi_report(*bimi, *dmarc); });
   }
 };
 
@@ -305,7 +305,7 @@ Result<Report> run_host_audit(const HostAuditOptions& options) {
   if (!inspected) return tl::unexpected(inspected.error());
   Report report = report_header(options.host, inspected->resolver);
   report.areas.push_back(checks::evaluate_dane(inspected->transport, inspected->mx));
-  report.areas.push_back(checks::evaluate_starttls(inspected->transport, inspected->mx,
+  report.areas.push_back(checks::starttls_report(inspected->transport, inspected->mx,
                                                    options.ca_file,
                                                    options.now ? options.now : std::time(nullptr)));
   report.elapsed_ms = inspected->elapsed_ms;

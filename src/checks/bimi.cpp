@@ -3,86 +3,111 @@
 
 #include <fmt/format.h>
 
-#include "core/findings.hpp"
 #include "policy/report_policy.hpp"
 
 namespace mc::checks {
+
+std::vector<std::string> BimiData::records() const {
+  std::vector<std::string> out;
+  for (const auto& rec : txt.records) {
+    if (policy::is_bimi_record(rec.txt())) out.push_back(rec.txt());
+  }
+  return out;
+}
+
+BimiPrecondition bimi_precondition(const DmarcData& dmarc) {
+  BimiPrecondition p;
+  p.policy = effective_policy(dmarc, &p.pct);
+  if (dmarc.rfc9989.outcome == policy::dmarc::Outcome::kRecord) {
+    const auto sp = policy::dmarc::parse_dmarc(dmarc.rfc9989.record).record.sp;
+    p.subdomains_exempt = sp && *sp == policy::dmarc::Policy::kNone;
+  }
+  return p;
+}
 
 boost::asio::awaitable<BimiData> collect_bimi(dns::Resolver& resolver, const DomainName& domain,
                                               std::chrono::steady_clock::time_point audit_start) {
   BimiData d;
   d.domain = domain.str();
-  d.txt = co_await resolver.query("default._bimi." + d.domain, dns::rrtype::kTxt);
+  d.txt = co_await resolver.query(d.owner(), dns::rrtype::kTxt);
   d.elapsed_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - audit_start)
           .count();
   co_return d;
 }
 
-AreaReport evaluate_bimi(const BimiData& data, const DmarcData& dmarc) {
-  AreaReport r;
-  r.area = Area::kBimi;
-  r.elapsed_ms = data.elapsed_ms;
-  const std::string owner = "default._bimi." + data.domain;
-  r.details = {{"domain", data.domain}, {"name", owner}};
-  auto add = [&](std::string_view id, std::string summary, std::vector<std::string> evidence = {},
-                 std::string fix = {}) {
-    r.findings.push_back(
-        make_finding(id, owner, std::move(summary), std::move(evidence), std::move(fix)));
-  };
-  std::vector<std::string> records;
-  for (const auto& rec : data.txt.records) {
-    if (policy::is_bimi_record(rec.txt())) records.push_back(rec.txt());
-  }
-  if (!data.txt.is_answer() || records.empty()) {
-    // Information only: a failed lookup or no record is "none", never an audit failure.
-    r.status = Status::kNone;
-    r.summary = data.txt.is_answer() ? "no BIMI record" : "the BIMI lookup failed";
-    return r;
-  }
-  r.details["record"] = records.front();
-  r.facts.push_back({"record", records.front()});
-  bool warned = false;
+namespace {
+
+// One record, well formed.
+void record_syntax(const BimiData& data, const std::vector<std::string>& records, Evaluation& ev) {
   const auto parsed = policy::parse_bimi(records.front());
   if (records.size() > 1 || !parsed.ok()) {
-    warned = true;
-    std::vector<std::string> ev = records;
-    for (const auto& e : parsed.errors) ev.push_back(e);
-    add("bimi.invalid",
-        records.size() > 1 ? "several BIMI records"
-                           : "the BIMI record is invalid: " + parsed.errors.front(),
-        ev, "Publish one record: v=BIMI1; l=https://<host>/logo.svg; a=https://<host>/vmc.pem");
+    std::vector<std::string> evidence = records;
+    evidence.insert(evidence.end(), parsed.errors.begin(), parsed.errors.end());
+    ev.add("bimi.invalid", data.owner(),
+           records.size() > 1 ? "several BIMI records"
+                              : "the BIMI record is invalid: " + parsed.errors.front(),
+           evidence,
+           "Publish one record: v=BIMI1; l=https://<host>/logo.svg; a=https://<host>/vmc.pem");
   } else if (!parsed.record.declined && parsed.record.certificate.empty()) {
-    add("bimi.no_certificate",
-        "no a= mark certificate: the largest mailbox providers show logos only with one",
-        {records.front()});
+    ev.add("bimi.no_certificate", data.owner(),
+           "no a= mark certificate: the largest mailbox providers show logos only with one",
+           {records.front()});
   }
-  // BIMI's precondition: an enforcing DMARC policy for all mail (pct=100), subdomains included.
-  int pct = 100;
-  const auto policy = effective_policy(dmarc, &pct);
-  bool subdomains_exempt = false;
-  if (dmarc.rfc9989.outcome == policy::dmarc::Outcome::kRecord) {
-    const auto sp = policy::dmarc::parse_dmarc(dmarc.rfc9989.record).record.sp;
-    subdomains_exempt = sp && *sp == policy::dmarc::Policy::kNone;
+}
+
+// BIMI's precondition: an enforcing DMARC policy for all mail (pct=100), subdomains included.
+void dmarc_precondition(const BimiData& data, const DmarcData& dmarc, Evaluation& ev) {
+  const BimiPrecondition p = bimi_precondition(dmarc);
+  if (p.enforcing()) return;
+  ev.add("bimi.dmarc_not_enforcing", data.owner(),
+         p.policy ? fmt::format("DMARC p={}{}{}: receivers show no logo without p=quarantine or "
+                                "p=reject at 100%, subdomains included",
+                                policy::dmarc::to_string(*p.policy),
+                                p.pct < 100 ? fmt::format(" pct={}", p.pct) : "",
+                                p.subdomains_exempt ? " sp=none" : "")
+                  : "no valid DMARC policy: receivers show no BIMI logo",
+         {}, "Move DMARC to p=quarantine or p=reject without pct (see the dmarc check).");
+}
+
+bool logo_refused(const Evaluation& ev) {
+  return ev.has("bimi.invalid") || ev.has("bimi.dmarc_not_enforcing");
+}
+
+}  // namespace
+
+Evaluation evaluate_bimi(const BimiData& data, const DmarcData& dmarc) {
+  Evaluation ev;
+  const auto records = data.records();
+  if (!data.txt.is_answer() || records.empty()) {
+    // Information only: a failed lookup or no record is "none", never an audit failure.
+    ev.state = AreaState::kNotDeployed;
+    return ev;
   }
-  const bool enforcing =
-      policy && *policy != policy::dmarc::Policy::kNone && pct == 100 && !subdomains_exempt;
-  r.details["dmarc_enforcing"] = enforcing;
-  if (!enforcing) {
-    warned = true;
-    add("bimi.dmarc_not_enforcing",
-        policy ? fmt::format("DMARC p={}{}{}: receivers show no logo without p=quarantine or "
-                             "p=reject at 100%, subdomains included",
-                             policy::dmarc::to_string(*policy),
-                             pct < 100 ? fmt::format(" pct={}", pct) : "",
-                             subdomains_exempt ? " sp=none" : "")
-               : "no valid DMARC policy: receivers show no BIMI logo",
-        {}, "Move DMARC to p=quarantine or p=reject without pct (see the dmarc check).");
+  record_syntax(data, records, ev);
+  dmarc_precondition(data, dmarc, ev);
+  return ev;
+}
+
+AreaView bimi_view(const BimiData& data, const DmarcData& dmarc, const Evaluation& ev) {
+  AreaView v;
+  v.details = {{"domain", data.domain}, {"name", data.owner()}};
+  if (ev.state == AreaState::kNotDeployed) {
+    v.summary = data.txt.is_answer() ? "no BIMI record" : "the BIMI lookup failed";
+    return v;
   }
-  r.status = warned ? Status::kWarn : Status::kPass;
-  r.summary = warned ? "BIMI published, but receivers will not show the logo"
-                     : "BIMI published, DMARC precondition met";
-  return r;
+  const auto records = data.records();
+  v.details["record"] = records.front();
+  v.facts.push_back({"record", records.front()});
+  v.details["dmarc_enforcing"] = bimi_precondition(dmarc).enforcing();
+  v.summary = logo_refused(ev) ? "BIMI published, but receivers will not show the logo"
+                               : "BIMI published, DMARC precondition met";
+  return v;
+}
+
+AreaReport bimi_report(const BimiData& data, const DmarcData& dmarc) {
+  const Evaluation ev = evaluate_bimi(data, dmarc);
+  return area_report(Area::kBimi, ev, bimi_view(data, dmarc, ev), data.elapsed_ms);
 }
 
 }  // namespace mc::checks

@@ -71,191 +71,278 @@ asio::awaitable<DkimData> collect_dkim(dns::Resolver& resolver, const DomainName
   co_return d;
 }
 
-AreaReport evaluate_dkim(const DkimData& data, bool non_mail_domain) {
-  AreaReport r;
-  r.area = Area::kDkim;
-  r.elapsed_ms = data.elapsed_ms;
-  const std::string& d = data.domain;
-  nlohmann::json keys = nlohmann::json::array();
-  std::vector<std::string> tried, failed_lookups;
-  int usable = 0, revoked = 0, rsa_usable = 0;
-  bool failed = false, warned = false;
+KeyUse key_use(const policy::dkim::ParseResult& p) {
+  const auto& k = p.key;
+  if (!p.ok()) return KeyUse::kMalformed;
+  if (k.revoked) return KeyUse::kRevoked;
+  if (!k.sha256_allowed()) return KeyUse::kSha1Only;
+  if (!k.for_email()) return KeyUse::kNotForEmail;
+  if (k.type == KeyType::kRsa && k.bits < 1024) return KeyUse::kTooShort;
+  return KeyUse::kUsable;
+}
+
+std::vector<DkimSelectorKeys> dkim_keys(const DkimData& data) {
+  std::vector<DkimSelectorKeys> out;
   for (const auto& s : data.selectors) {
-    tried.push_back(s.selector);
-    if (!s.txt.is_answer()) {
-      failed_lookups.push_back(fmt::format("{}: {}", s.name, s.txt.describe()));
-      continue;
+    DkimSelectorKeys sk;
+    sk.answered = s.txt.is_answer();
+    if (sk.answered) {
+      for (const auto& rec : s.txt.records) sk.texts.push_back(rec.txt());
     }
-    std::vector<std::string> texts;
-    for (const auto& rec : s.txt.records) texts.push_back(rec.txt());
-    // A TXT without p= is other text (e.g. a wildcard covering _domainkey, §6.1.2): not a key.
-    std::vector<std::pair<std::string, policy::dkim::ParseResult>> parsed;
-    for (const auto& t : texts) {
+    for (const auto& t : sk.texts) {
       auto p = policy::dkim::parse_dkim_key(t);
       if (p.is_key_record || (data.selectors_given && p.key.has_version)) {
-        parsed.emplace_back(t, std::move(p));
+        const KeyUse use = key_use(p);
+        sk.keys.push_back({t, std::move(p), use});
       }
     }
-    if (parsed.empty()) {
-      if (data.selectors_given && !texts.empty()) {
-        failed = true;
-        add_finding(r, "dkim.malformed", s.name, "the TXT record at the selector is not a DKIM key",
-                    texts, "Publish the key record the signer documents (v=DKIM1; k=...; p=...).");
-      }
-      continue;
+    // Every record at the selector is a key some verifier may use: each is judged, in a stable
+    // order.
+    std::sort(sk.keys.begin(), sk.keys.end(),
+              [](const DkimKey& a, const DkimKey& b) { return a.text < b.text; });
+    out.push_back(std::move(sk));
+  }
+  return out;
+}
+
+namespace {
+
+int count(const std::vector<DkimSelectorKeys>& keys, KeyUse use) {
+  int n = 0;
+  for (const auto& sk : keys) {
+    n += static_cast<int>(std::count_if(sk.keys.begin(), sk.keys.end(),
+                                        [&](const DkimKey& k) { return k.use == use; }));
+  }
+  return n;
+}
+
+std::vector<std::string> failed_lookups(const DkimData& data) {
+  std::vector<std::string> out;
+  for (const auto& s : data.selectors) {
+    if (!s.txt.is_answer()) out.push_back(fmt::format("{}: {}", s.name, s.txt.describe()));
+  }
+  return out;
+}
+
+// ---- rules ----------------------------------------------------------------------------------
+
+// A given selector whose TXT is no key; several key records at one selector.
+void selector_records(const DkimData& data, const DkimSelectorData& s, const DkimSelectorKeys& sk,
+                      Evaluation& ev) {
+  if (sk.keys.empty() && data.selectors_given && !sk.texts.empty()) {
+    ev.add("dkim.malformed", s.name, "the TXT record at the selector is not a DKIM key", sk.texts,
+           "Publish the key record the signer documents (v=DKIM1; k=...; p=...).");
+  }
+  if (sk.keys.size() > 1) {
+    ev.add("dkim.multiple_records", s.name,
+           fmt::format("{} key records at one selector: verifiers may pick any", sk.keys.size()),
+           sk.texts, "Keep exactly one record per selector; use a new selector for a new key.");
+  }
+}
+
+// A key no verifier uses (§3.6.1, RFC 8301).
+void unusable_key(const DkimData& data, const DkimSelectorData& s, const DkimKey& key,
+                  Evaluation& ev) {
+  const auto& k = key.parsed.key;
+  switch (key.use) {
+    case KeyUse::kMalformed: {
+      std::vector<std::string> evidence{key.text};
+      evidence.insert(evidence.end(), key.parsed.errors.begin(), key.parsed.errors.end());
+      ev.add("dkim.malformed", s.name,
+             fmt::format("selector {}: the key record is unusable: {}", s.selector,
+                         key.parsed.errors.front()),
+             evidence, new_key_howto(data.domain));
+      break;
     }
-    if (parsed.size() > 1) {
-      warned = true;
-      add_finding(
-          r, "dkim.multiple_records", s.name,
-          fmt::format("{} key records at one selector: verifiers may pick any", parsed.size()),
-          texts, "Keep exactly one record per selector; use a new selector for a new key.");
+    case KeyUse::kRevoked:
+      ev.add("dkim.key_revoked", s.name,
+             fmt::format("selector {} has an empty p=: the key is revoked", s.selector),
+             {key.text});
+      break;
+    case KeyUse::kSha1Only:
+      ev.add("dkim.sha1_only", s.name,
+             fmt::format("selector {} allows only h={}: verifiers must not accept SHA-1 (RFC 8301)",
+                         s.selector, fmt::join(k.hashes, ":")),
+             {key.text}, "Remove h= (or set h=sha256) and sign with rsa-sha256.");
+      break;
+    case KeyUse::kNotForEmail:
+      ev.add("dkim.not_for_email", s.name,
+             fmt::format("selector {} is limited to s={}, not email", s.selector,
+                         fmt::join(k.services, ":")),
+             {key.text}, "Remove s= (default *) or include email.");
+      break;
+    case KeyUse::kTooShort:
+      ev.add("dkim.rsa_too_short", s.name,
+             fmt::format("selector {}: RSA {} bits; verifiers must reject keys under 1024 bits",
+                         s.selector, k.bits),
+             {key.text}, new_key_howto(data.domain));
+      break;
+    case KeyUse::kUsable:
+      break;
+  }
+}
+
+// A key verifiers use, with its weaknesses: RSA size (RFC 8301 §3.2), format, testing (§3.6.1).
+void usable_key(const DkimData& data, const DkimSelectorData& s, const DkimKey& key,
+                Evaluation& ev) {
+  const auto& k = key.parsed.key;
+  if (k.type == KeyType::kRsa) {
+    if (k.bits < 2048) {
+      ev.add("dkim.rsa_weak", s.name,
+             fmt::format("selector {}: RSA {} bits; 2048 is the recommended minimum", s.selector,
+                         k.bits),
+             {key.text}, new_key_howto(data.domain));
+    } else if (k.bits > 4096) {
+      ev.add("dkim.rsa_huge", s.name,
+             fmt::format("selector {}: RSA {} bits; verifiers need only handle up to 4096",
+                         s.selector, k.bits),
+             {key.text}, new_key_howto(data.domain));
     }
-    // Every record at the selector is a key some verifier may use: judge each (in a stable order).
-    std::sort(parsed.begin(), parsed.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (const auto& [text, p] : parsed) {
-      const auto& k = p.key;
-      nlohmann::json jk{{"selector", s.selector}, {"name", s.name},
-                        {"record", text},         {"type", policy::dkim::to_string(k.type)},
-                        {"bits", k.bits},         {"revoked", k.revoked},
-                        {"testing", k.testing()}, {"errors", p.errors}};
-      keys.push_back(jk);
-      if (!p.ok()) {
-        failed = true;
-        std::vector<std::string> ev{text};
-        for (const auto& e : p.errors) ev.push_back(e);
-        add_finding(r, "dkim.malformed", s.name,
-                    fmt::format("selector {}: the key record is unusable: {}", s.selector,
-                                p.errors.front()),
-                    ev, new_key_howto(d));
-        continue;
-      }
-      if (k.revoked) {
-        ++revoked;
-        add_finding(r, "dkim.key_revoked", s.name,
-                    fmt::format("selector {} has an empty p=: the key is revoked", s.selector),
-                    {text});
-        r.facts.push_back({s.selector, "revoked (empty p=)"});
-        continue;
-      }
-      r.facts.push_back(
-          {s.selector,
-           k.type == KeyType::kRsa
-               ? fmt::format("RSA {} bits ({}){}", k.bits, k.format, k.testing() ? ", testing" : "")
-               : fmt::format("Ed25519{}", k.testing() ? ", testing" : "")});
-      if (!k.sha256_allowed()) {
-        failed = true;
-        add_finding(
-            r, "dkim.sha1_only", s.name,
-            fmt::format("selector {} allows only h={}: verifiers must not accept SHA-1 (RFC 8301)",
-                        s.selector, fmt::join(k.hashes, ":")),
-            {text}, "Remove h= (or set h=sha256) and sign with rsa-sha256.");
-        continue;
-      }
-      if (!k.for_email()) {
-        failed = true;
-        add_finding(r, "dkim.not_for_email", s.name,
-                    fmt::format("selector {} is limited to s={}, not email", s.selector,
-                                fmt::join(k.services, ":")),
-                    {text}, "Remove s= (default *) or include email.");
-        continue;
-      }
-      if (k.type == KeyType::kRsa) {
-        if (k.bits < 1024) {
-          failed = true;
-          add_finding(
-              r, "dkim.rsa_too_short", s.name,
-              fmt::format("selector {}: RSA {} bits; verifiers must reject keys under 1024 bits",
-                          s.selector, k.bits),
-              {text}, new_key_howto(d));
-          continue;
-        }
-        if (k.bits < 2048) {
-          warned = true;
-          add_finding(r, "dkim.rsa_weak", s.name,
-                      fmt::format("selector {}: RSA {} bits; 2048 is the recommended minimum",
-                                  s.selector, k.bits),
-                      {text}, new_key_howto(d));
-        } else if (k.bits > 4096) {
-          warned = true;
-          add_finding(r, "dkim.rsa_huge", s.name,
-                      fmt::format("selector {}: RSA {} bits; verifiers need only handle up to 4096",
-                                  s.selector, k.bits),
-                      {text}, new_key_howto(d));
-        }
-        if (k.format == "RSAPublicKey") {
-          add_finding(
-              r, "dkim.rsapublickey_format", s.name,
-              fmt::format("selector {}: p= is a bare RSAPublicKey, not SubjectPublicKeyInfo",
-                          s.selector),
-              {text},
-              "Most signers publish SubjectPublicKeyInfo (openssl pkey -pubout -outform DER); some "
-              "verifiers accept only that.");
-        }
-        ++rsa_usable;
-      }
-      if (k.testing()) {
-        warned = true;
-        add_finding(
-            r, "dkim.testing", s.name,
-            fmt::format("selector {} has t=y: verifiers treat its signatures like unsigned mail",
-                        s.selector),
-            {text}, "Remove t=y once signing works.");
-      }
+    if (k.format == "RSAPublicKey") {
+      ev.add("dkim.rsapublickey_format", s.name,
+             fmt::format("selector {}: p= is a bare RSAPublicKey, not SubjectPublicKeyInfo",
+                         s.selector),
+             {key.text},
+             "Most signers publish SubjectPublicKeyInfo (openssl pkey -pubout -outform DER); "
+             "some verifiers accept only that.");
+    }
+  }
+  if (k.testing()) {
+    ev.add("dkim.testing", s.name,
+           fmt::format("selector {} has t=y: verifiers treat its signatures like unsigned mail",
+                       s.selector),
+           {key.text}, "Remove t=y once signing works.");
+  }
+}
+
+// RFC 8463 is young: verifiers without Ed25519 see mail signed only with it as unsigned.
+void ed25519_only(const DkimData& data, const std::vector<DkimSelectorKeys>& keys, Evaluation& ev) {
+  int usable = 0, rsa = 0;
+  for (const auto& sk : keys) {
+    for (const auto& k : sk.keys) {
+      if (k.use != KeyUse::kUsable) continue;
       ++usable;
+      rsa += k.parsed.key.type == KeyType::kRsa;
     }
   }
-  if (!failed_lookups.empty()) {
-    warned = true;
-    add_finding(r, "dkim.lookup_failed", d,
-                fmt::format("{} selector lookup(s) failed", failed_lookups.size()), failed_lookups,
-                "Make the name servers answer TXT queries under _domainkey.");
+  if (usable > 0 && rsa == 0) {
+    ev.add("dkim.ed25519_only", data.domain,
+           "only Ed25519 keys: verifiers without RFC 8463 support see unsigned mail", {},
+           "Sign with an RSA-2048 key under a second selector as well.");
   }
-  if (usable > 0 && rsa_usable == 0) {
-    add_finding(r, "dkim.ed25519_only", d,
-                "only Ed25519 keys: verifiers without RFC 8463 support see unsigned mail", {},
-                "Sign with an RSA-2048 key under a second selector as well.");
-  }
-  nlohmann::json details{{"domain", d},
-                         {"selectors_given", data.selectors_given},
-                         {"selectors_tried", tried},
-                         {"keys", keys}};
-  r.details = details;
-  const std::string tried_text = fmt::format("{}", fmt::join(tried, ", "));
-  if (usable == 0 && !failed) {
-    if (failed_lookups.size() == data.selectors.size()) {
-      r.status = Status::kError;
-      r.summary = "every DKIM key lookup failed";
-      return r;
+}
+
+bool any_unusable(const std::vector<DkimSelectorKeys>& keys, const Evaluation& ev) {
+  for (const auto& sk : keys) {
+    for (const auto& k : sk.keys) {
+      if (k.use != KeyUse::kUsable && k.use != KeyUse::kRevoked) return true;
     }
-    r.status = Status::kNone;
-    r.summary = revoked > 0
+  }
+  return ev.has("dkim.malformed");
+}
+
+// No usable key and none unusable: not deployed at the names tried (or undetermined when no
+// lookup answered). Revoked keys alone are a deliberate "no DKIM here".
+void no_usable_key(const DkimData& data, bool non_mail, const std::vector<DkimSelectorKeys>& keys,
+                   Evaluation& ev) {
+  if (count(keys, KeyUse::kUsable) > 0 || any_unusable(keys, ev)) return;
+  if (failed_lookups(data).size() == data.selectors.size()) {
+    ev.state = AreaState::kUndetermined;
+    return;
+  }
+  ev.state = AreaState::kNotDeployed;
+  if (non_mail || count(keys, KeyUse::kRevoked) > 0) return;
+  std::vector<std::string> tried;
+  for (const auto& s : data.selectors) tried.push_back(s.selector);
+  ev.add("dkim.none_found", data.domain,
+         fmt::format("no DKIM key at the {} selector(s) tried: {}",
+                     data.selectors_given ? "given" : "common", fmt::join(tried, ", ")),
+         {},
+         data.selectors_given
+             ? "Check the selector names in the s= tag of your DKIM-Signature headers."
+             : "DNS cannot list selectors: give yours with --dkim-selector (see the s= tag of a "
+               "DKIM-Signature header in mail you sent). If you do not sign yet, set up DKIM "
+               "signing with an RSA-2048 key.");
+}
+
+std::string key_fact(const policy::dkim::Key& k) {
+  if (k.revoked) return "revoked (empty p=)";
+  const char* testing = k.testing() ? ", testing" : "";
+  return k.type == KeyType::kRsa ? fmt::format("RSA {} bits ({}){}", k.bits, k.format, testing)
+                                 : fmt::format("Ed25519{}", testing);
+}
+
+}  // namespace
+
+Evaluation evaluate_dkim(const DkimData& data, bool non_mail_domain) {
+  Evaluation ev;
+  const auto keys = dkim_keys(data);
+  for (std::size_t i = 0; i < data.selectors.size(); ++i) {
+    const auto& s = data.selectors[i];
+    selector_records(data, s, keys[i], ev);
+    for (const auto& key : keys[i].keys) {
+      key.use == KeyUse::kUsable ? usable_key(data, s, key, ev) : unusable_key(data, s, key, ev);
+    }
+  }
+  if (const auto failed = failed_lookups(data); !failed.empty()) {
+    ev.add("dkim.lookup_failed", data.domain,
+           fmt::format("{} selector lookup(s) failed", failed.size()), failed,
+           "Make the name servers answer TXT queries under _domainkey.");
+  }
+  ed25519_only(data, keys, ev);
+  no_usable_key(data, non_mail_domain, keys, ev);
+  return ev;
+}
+
+AreaView dkim_view(const DkimData& data, bool non_mail_domain, const Evaluation& ev) {
+  AreaView v;
+  const auto keys = dkim_keys(data);
+  nlohmann::json jkeys = nlohmann::json::array();
+  std::vector<std::string> tried;
+  for (std::size_t i = 0; i < data.selectors.size(); ++i) {
+    const auto& s = data.selectors[i];
+    tried.push_back(s.selector);
+    for (const auto& key : keys[i].keys) {
+      const auto& k = key.parsed.key;
+      jkeys.push_back({{"selector", s.selector},
+                       {"name", s.name},
+                       {"record", key.text},
+                       {"type", policy::dkim::to_string(k.type)},
+                       {"bits", k.bits},
+                       {"revoked", k.revoked},
+                       {"testing", k.testing()},
+                       {"errors", key.parsed.errors}});
+      if (key.parsed.ok()) v.facts.push_back({s.selector, key_fact(k)});
+    }
+  }
+  v.details = {{"domain", data.domain},
+               {"selectors_given", data.selectors_given},
+               {"selectors_tried", tried},
+               {"keys", jkeys}};
+  const int usable = count(keys, KeyUse::kUsable);
+  if (ev.state == AreaState::kUndetermined) {
+    v.summary = "every DKIM key lookup failed";
+  } else if (ev.state == AreaState::kNotDeployed) {
+    v.summary = non_mail_domain ? "no DKIM key, and none is expected: the domain sends no mail "
+                                  "(null MX)"
+                : count(keys, KeyUse::kRevoked) > 0
                     ? "only revoked DKIM keys found"
                     : fmt::format("no DKIM key among {} {} selector(s)", data.selectors.size(),
                                   data.selectors_given ? "given" : "common");
-    if (non_mail_domain) {
-      r.summary = "no DKIM key, and none is expected: the domain sends no mail (null MX)";
-    } else if (revoked == 0) {
-      add_finding(
-          r, "dkim.none_found", d,
-          fmt::format("no DKIM key at the {} selector(s) tried: {}",
-                      data.selectors_given ? "given" : "common", tried_text),
-          {},
-          data.selectors_given
-              ? "Check the selector names in the s= tag of your DKIM-Signature headers."
-              : "DNS cannot list selectors: give yours with --dkim-selector (see the s= tag of a "
-                "DKIM-Signature header in mail you sent). If you do not sign yet, set up DKIM "
-                "signing with an RSA-2048 key.");
-    }
-    return r;
+  } else {
+    v.facts.insert(v.facts.begin(), {"selectors tried", fmt::format("{}", fmt::join(tried, ", "))});
+    const Status status = status_from(ev.findings, ev.state);
+    v.summary = status == Status::kFail ? "a DKIM key is unusable"
+                : status == Status::kWarn
+                    ? fmt::format("{} usable DKIM key(s), with weaknesses", usable)
+                    : fmt::format("{} usable DKIM key(s)", usable);
   }
-  r.facts.insert(r.facts.begin(), {"selectors tried", tried_text});
-  r.status = failed ? Status::kFail : warned ? Status::kWarn : Status::kPass;
-  r.summary = failed   ? "a DKIM key is unusable"
-              : warned ? fmt::format("{} usable DKIM key(s), with weaknesses", usable)
-                       : fmt::format("{} usable DKIM key(s)", usable);
-  return r;
+  return v;
+}
+
+AreaReport dkim_report(const DkimData& data, bool non_mail_domain) {
+  const Evaluation ev = evaluate_dkim(data, non_mail_domain);
+  return area_report(Area::kDkim, ev, dkim_view(data, non_mail_domain, ev), data.elapsed_ms);
 }
 
 }  // namespace mc::checks

@@ -134,292 +134,335 @@ asio::awaitable<MxData> collect_mx(dns::Resolver& resolver, const DomainName& do
   co_return data;
 }
 
-AreaReport evaluate_mx(const MxData& data) {
-  AreaReport rep;
-  rep.area = Area::kMx;
-  rep.elapsed_ms = data.elapsed_ms;
-  const std::string& domain = data.domain;
-  auto& findings = rep.findings;
-  bool undetermined = false;  // some needed answer could not be obtained
-
-  nlohmann::json details;
-  details["lookup"] = dns::to_json(data.mx);
-  details["implicit"] = data.implicit;
-  details["null_mx"] = false;
-  details["records"] = nlohmann::json::array();
-  for (const auto& e : data.entries) {
-    details["records"].push_back({{"preference", e.preference}, {"exchange", e.exchange}});
-  }
-
-  if (!data.mx.cname_chain.empty()) {
-    findings.push_back(
-        make_finding("mx.domain_is_alias", domain,
-                     fmt::format("{} is an alias of {}; senders use the MX records of {}", domain,
-                                 data.mx.final_name(), data.mx.final_name()),
-                     data.mx.evidence_lines()));
-  }
-
-  switch (data.mx.outcome) {
-    case dns::Outcome::kNxDomain:
-      findings.push_back(make_finding(
-          "mx.nxdomain", domain, fmt::format("{} does not exist in the DNS", domain),
-          {data.mx.describe()},
-          fmt::format("Check the spelling of the domain; if it is yours, make sure it is "
-                      "registered and delegated to your DNS servers.")));
-      rep.summary = "the domain does not exist (NXDOMAIN)";
-      break;
-    case dns::Outcome::kServFail:
-    case dns::Outcome::kTimeout:
-    case dns::Outcome::kError: {
-      const bool bogus = data.mx.security == dns::Security::kBogus;
-      if (!bogus) undetermined = true;
-      findings.push_back(make_finding(
-          "mx.lookup_failed", domain,
-          bogus ? fmt::format("the MX records of {} fail DNSSEC validation", domain)
-                : fmt::format("the MX lookup for {} failed: {}", domain,
-                              dns::to_string(data.mx.outcome)),
-          {data.mx.describe()},
-          bogus
-              ? "Fix the zone's DNSSEC signatures or DS record (see the dnssec findings)."
-              : "Make sure every name server of the domain answers MX queries over UDP and TCP."));
-      rep.summary = bogus ? "MX lookup fails DNSSEC validation (bogus)"
-                          : fmt::format("MX lookup failed ({})", dns::to_string(data.mx.outcome));
-      break;
-    }
-    case dns::Outcome::kNoData:
-    case dns::Outcome::kData:
-      break;
-  }
-
-  // Null MX (RFC 7505 §3): exactly one MX record, preference 0, exchange ".".
-  const auto null_entries = std::count_if(data.entries.begin(), data.entries.end(),
-                                          [](const MxEntry& e) { return e.exchange == "."; });
-  const bool null_mx =
-      data.entries.size() == 1 && null_entries == 1 && data.entries[0].preference == 0;
-  if (null_mx) {
-    details["null_mx"] = true;
-    findings.push_back(make_finding(
-        "mx.null_mx", domain, fmt::format("{} publishes a null MX: it accepts no mail", domain),
-        data.mx.evidence_lines(),
-        fmt::format("If {} sends no mail either, also publish:\n"
-                    "{}. 3600 IN TXT \"v=spf1 -all\"\n"
-                    "_dmarc.{}. 3600 IN TXT \"v=DMARC1; p=reject;\"",
-                    domain, domain, domain)));
-    rep.summary = "null MX: the domain accepts no mail (RFC 7505)";
-  } else if (null_entries > 0) {
-    for (const auto& e : data.entries) {
-      if (e.exchange == "." && e.preference != 0) {
-        findings.push_back(
-            make_finding("mx.null_mx_preference", domain,
-                         fmt::format("MX {} . has preference {}, so it is not a null MX",
-                                     e.preference, e.preference),
-                         data.mx.evidence_lines(),
-                         fmt::format("For a null MX publish exactly: {}. 3600 IN MX 0 .", domain)));
-      }
-    }
-    if (data.entries.size() > 1) {
-      findings.push_back(make_finding(
-          "mx.null_mx_mixed", domain,
-          fmt::format("a null MX is published together with {} other MX record(s)",
-                      data.entries.size() - static_cast<std::size_t>(null_entries)),
-          data.mx.evidence_lines(),
-          fmt::format("Either remove the '{}. MX 0 .' record (if the domain receives mail) or "
-                      "remove every other MX record (if it does not).",
-                      domain)));
-    }
-  }
-
-  // Hosts: addresses, aliases, literals, duplicates.
-  nlohmann::json hosts_json = nlohmann::json::array();
-  int usable = 0;
-  int failed_lookups = 0;
-  int with_v6 = 0;
-  int v4_count = 0;
-  int v6_count = 0;
+MxTally mx_tally(const MxData& data) {
+  MxTally t;
   for (const auto& h : data.hosts) {
     const auto v4 = h.ipv4();
     const auto v6 = h.ipv6();
-    v4_count += static_cast<int>(v4.size());
-    v6_count += static_cast<int>(v6.size());
-    if (h.has_address()) ++usable;
-    if (!v6.empty()) ++with_v6;
-    nlohmann::json hj;
-    hj["name"] = h.name;
-    hj["preferences"] = h.preferences;
-    hj["ipv4"] = v4;
-    hj["ipv6"] = v6;
-    hj["alias_of"] = h.is_alias() ? nlohmann::json(h.canonical_name()) : nlohmann::json(nullptr);
-    hj["ip_literal"] = h.ip_literal;
-    hj["usable"] = h.has_address();
-    hj["a_lookup"] = dns::to_json(h.a);
-    hj["aaaa_lookup"] = dns::to_json(h.aaaa);
-    hosts_json.push_back(std::move(hj));
-
-    std::string label = data.implicit ? fmt::format("(implicit) {}", h.name)
-                                      : fmt::format("{} {}", h.preferences.front(), h.name);
-    std::vector<std::string> addrs = v4;
-    addrs.insert(addrs.end(), v6.begin(), v6.end());
-    rep.facts.push_back(Fact{label, addrs.empty() ? std::string("no address") : join(addrs, ", ")});
-
-    if (h.ip_literal) {
-      findings.push_back(make_finding(
-          "mx.ip_literal", h.name,
-          fmt::format("the MX exchange '{}' is an IP address written as a host name", h.name),
-          data.mx.evidence_lines(),
-          fmt::format("Give the mail server a host name with an A record and point the MX at it:\n"
-                      "mail.{}. 3600 IN A {}\n{}. 3600 IN MX {} mail.{}.",
-                      domain, h.name, domain, h.preferences.front(), domain)));
-    }
-    if (h.is_alias()) {
-      findings.push_back(make_finding(
-          "mx.target_cname", h.name,
-          fmt::format("MX host {} is an alias of {}", h.name, h.canonical_name()),
-          lookup_evidence(h),
-          fmt::format("Point the MX record at the canonical name:\n{}. 3600 IN MX {} {}.", domain,
-                      h.preferences.front(), h.canonical_name())));
-    }
-    if (!h.has_address()) {
-      if (!h.a.is_answer() || !h.aaaa.is_answer()) {
-        // A validation failure (bogus) is a determinate answer: senders skip the host. Only a
-        // lookup that could not be completed leaves the verdict undetermined.
-        const bool bogus =
-            h.a.security == dns::Security::kBogus || h.aaaa.security == dns::Security::kBogus;
-        if (!bogus) ++failed_lookups;
-        findings.push_back(make_finding(
-            "mx.target_lookup_failed", h.name,
-            fmt::format("the addresses of MX host {} could not be looked up", h.name),
-            {h.a.describe(), h.aaaa.describe()},
-            fmt::format("Make sure the name servers for {} answer A and AAAA queries and that "
-                        "its DNSSEC signatures validate.",
-                        h.name)));
-      } else if (!h.ip_literal && !data.implicit) {
-        findings.push_back(make_finding(
-            "mx.target_no_address", h.name,
-            fmt::format("MX host {} has no A or AAAA record", h.name),
-            {h.a.describe(), h.aaaa.describe()},
-            fmt::format("Publish the address of the mail server, e.g. {}. 3600 IN A <IPv4 "
-                        "address>, or remove the MX record that names it.",
-                        h.name)));
-      }
-    } else if (!h.a.is_answer() || !h.aaaa.is_answer()) {
-      // One address family resolved, the other failed: senders may still skip or defer on it.
-      findings.push_back(make_finding(
-          "mx.target_lookup_failed", h.name,
-          fmt::format("one address lookup for MX host {} failed", h.name),
-          {h.a.describe(), h.aaaa.describe()},
-          fmt::format("Make sure the name servers for {} answer both A and AAAA queries.",
-                      h.name)));
-    }
-    if (h.preferences.size() > 1) {
-      std::vector<std::string> prefs;
-      for (auto p : h.preferences) prefs.push_back(std::to_string(p));
-      findings.push_back(make_finding(
-          "mx.duplicate_host", h.name,
-          fmt::format("MX host {} is listed {} times (preferences {})", h.name,
-                      h.preferences.size(), join(prefs, ", ")),
-          data.mx.evidence_lines(),
-          fmt::format("Keep one record for {} (e.g. {}. 3600 IN MX {} {}.) and remove the others, "
-                      "or replace them with a different backup host.",
-                      h.name, domain, h.preferences.front(), h.name)));
+    t.ipv4 += static_cast<int>(v4.size());
+    t.ipv6 += static_cast<int>(v6.size());
+    if (h.has_address()) ++t.usable;
+    if (!v6.empty()) ++t.with_ipv6;
+    // A validation failure (bogus) is a determinate answer: senders skip the host. Only a lookup
+    // that could not be completed leaves the verdict undetermined.
+    const bool bogus =
+        h.a.security == dns::Security::kBogus || h.aaaa.security == dns::Security::kBogus;
+    if (!h.has_address() && (!h.a.is_answer() || !h.aaaa.is_answer()) && !bogus) {
+      ++t.failed_lookups;
     }
   }
-  details["hosts"] = std::move(hosts_json);
-  details["hosts_skipped"] = data.hosts_skipped;
-  if (data.hosts_skipped > 0) {
-    findings.push_back(make_finding(
-        "mx.too_many_hosts", domain,
-        fmt::format("{} publishes {} distinct MX hosts; only the {} most preferred were checked",
-                    domain, data.hosts.size() + data.hosts_skipped, data.hosts.size()),
-        {data.mx.describe()},
-        "Keep the MX RRset to the few hosts that really receive mail for the domain."));
-  }
+  return t;
+}
 
-  // Equal preferences between different hosts: informational (RFC 5321 §5.1 randomisation).
+bool is_null_mx(const MxData& data) {
+  // RFC 7505 §3: exactly one MX record, preference 0, exchange ".".
+  return data.entries.size() == 1 && data.entries[0].exchange == "." &&
+         data.entries[0].preference == 0;
+}
+
+namespace {
+
+bool mx_lookup_failed(const MxData& data) {
+  return data.mx.outcome == dns::Outcome::kServFail || data.mx.outcome == dns::Outcome::kTimeout ||
+         data.mx.outcome == dns::Outcome::kError;
+}
+
+// ---- rules ----------------------------------------------------------------------------------
+
+// RFC 2181 §10.3 allows the domain itself to be an alias; senders follow it.
+void domain_alias(const MxData& data, Evaluation& ev) {
+  if (data.mx.cname_chain.empty()) return;
+  ev.add("mx.domain_is_alias", data.domain,
+         fmt::format("{} is an alias of {}; senders use the MX records of {}", data.domain,
+                     data.mx.final_name(), data.mx.final_name()),
+         data.mx.evidence_lines());
+}
+
+// The MX lookup itself: NXDOMAIN, or an answer that could not be had (bogus is determinate).
+void mx_lookup(const MxData& data, Evaluation& ev) {
+  const std::string& d = data.domain;
+  if (data.mx.outcome == dns::Outcome::kNxDomain) {
+    ev.add("mx.nxdomain", d, fmt::format("{} does not exist in the DNS", d), {data.mx.describe()},
+           "Check the spelling of the domain; if it is yours, make sure it is registered and "
+           "delegated to your DNS servers.");
+  } else if (mx_lookup_failed(data)) {
+    const bool bogus = data.mx.security == dns::Security::kBogus;
+    ev.add("mx.lookup_failed", d,
+           bogus
+               ? fmt::format("the MX records of {} fail DNSSEC validation", d)
+               : fmt::format("the MX lookup for {} failed: {}", d, dns::to_string(data.mx.outcome)),
+           {data.mx.describe()},
+           bogus ? "Fix the zone's DNSSEC signatures or DS record (see the dnssec findings)."
+                 : "Make sure every name server of the domain answers MX queries over UDP and "
+                   "TCP.");
+  }
+}
+
+// RFC 7505 §3: a null MX is one record, preference 0, exchange "."; anything else with "." is not.
+void null_mx(const MxData& data, Evaluation& ev) {
+  const std::string& d = data.domain;
+  if (is_null_mx(data)) {
+    ev.add("mx.null_mx", d, fmt::format("{} publishes a null MX: it accepts no mail", d),
+           data.mx.evidence_lines(),
+           fmt::format("If {} sends no mail either, also publish:\n"
+                       "{}. 3600 IN TXT \"v=spf1 -all\"\n"
+                       "_dmarc.{}. 3600 IN TXT \"v=DMARC1; p=reject;\"",
+                       d, d, d));
+    return;
+  }
+  const auto dots = std::count_if(data.entries.begin(), data.entries.end(),
+                                  [](const MxEntry& e) { return e.exchange == "."; });
+  if (dots == 0) return;
+  for (const auto& e : data.entries) {
+    if (e.exchange != "." || e.preference == 0) continue;
+    ev.add("mx.null_mx_preference", d,
+           fmt::format("MX {} . has preference {}, so it is not a null MX", e.preference,
+                       e.preference),
+           data.mx.evidence_lines(),
+           fmt::format("For a null MX publish exactly: {}. 3600 IN MX 0 .", d));
+  }
+  if (data.entries.size() > 1) {
+    ev.add("mx.null_mx_mixed", d,
+           fmt::format("a null MX is published together with {} other MX record(s)",
+                       data.entries.size() - static_cast<std::size_t>(dots)),
+           data.mx.evidence_lines(),
+           fmt::format("Either remove the '{}. MX 0 .' record (if the domain receives mail) or "
+                       "remove every other MX record (if it does not).",
+                       d));
+  }
+}
+
+// An exchange must be a host name (RFC 5321 §5.1), not an alias (RFC 2181 §10.3).
+void host_name(const MxData& data, const MxHost& h, Evaluation& ev) {
+  if (h.ip_literal) {
+    ev.add("mx.ip_literal", h.name,
+           fmt::format("the MX exchange '{}' is an IP address written as a host name", h.name),
+           data.mx.evidence_lines(),
+           fmt::format("Give the mail server a host name with an A record and point the MX at it:\n"
+                       "mail.{}. 3600 IN A {}\n{}. 3600 IN MX {} mail.{}.",
+                       data.domain, h.name, data.domain, h.preferences.front(), data.domain));
+  }
+  if (h.is_alias()) {
+    ev.add("mx.target_cname", h.name,
+           fmt::format("MX host {} is an alias of {}", h.name, h.canonical_name()),
+           lookup_evidence(h),
+           fmt::format("Point the MX record at the canonical name:\n{}. 3600 IN MX {} {}.",
+                       data.domain, h.preferences.front(), h.canonical_name()));
+  }
+}
+
+// Each host's A and AAAA lookups: senders need an address, and a failed lookup defers.
+void host_addresses(const MxData& data, const MxHost& h, Evaluation& ev) {
+  const bool both_answered = h.a.is_answer() && h.aaaa.is_answer();
+  const std::vector<std::string> evidence{h.a.describe(), h.aaaa.describe()};
+  if (!h.has_address() && !both_answered) {
+    ev.add("mx.target_lookup_failed", h.name,
+           fmt::format("the addresses of MX host {} could not be looked up", h.name), evidence,
+           fmt::format("Make sure the name servers for {} answer A and AAAA queries and that its "
+                       "DNSSEC signatures validate.",
+                       h.name));
+  } else if (!h.has_address() && !h.ip_literal && !data.implicit) {
+    ev.add("mx.target_no_address", h.name,
+           fmt::format("MX host {} has no A or AAAA record", h.name), evidence,
+           fmt::format("Publish the address of the mail server, e.g. {}. 3600 IN A <IPv4 "
+                       "address>, or remove the MX record that names it.",
+                       h.name));
+  } else if (h.has_address() && !both_answered) {
+    // One address family resolved, the other failed: senders may still skip or defer on it.
+    ev.add(
+        "mx.target_lookup_failed", h.name,
+        fmt::format("one address lookup for MX host {} failed", h.name), evidence,
+        fmt::format("Make sure the name servers for {} answer both A and AAAA queries.", h.name));
+  }
+}
+
+void duplicate_host(const MxData& data, const MxHost& h, Evaluation& ev) {
+  if (h.preferences.size() <= 1) return;
+  std::vector<std::string> prefs;
+  for (auto p : h.preferences) prefs.push_back(std::to_string(p));
+  ev.add("mx.duplicate_host", h.name,
+         fmt::format("MX host {} is listed {} times (preferences {})", h.name, h.preferences.size(),
+                     join(prefs, ", ")),
+         data.mx.evidence_lines(),
+         fmt::format("Keep one record for {} (e.g. {}. 3600 IN MX {} {}.) and remove the others, "
+                     "or replace them with a different backup host.",
+                     h.name, data.domain, h.preferences.front(), h.name));
+}
+
+void too_many_hosts(const MxData& data, Evaluation& ev) {
+  if (data.hosts_skipped == 0) return;
+  ev.add("mx.too_many_hosts", data.domain,
+         fmt::format("{} publishes {} distinct MX hosts; only the {} most preferred were checked",
+                     data.domain, data.hosts.size() + data.hosts_skipped, data.hosts.size()),
+         {data.mx.describe()},
+         "Keep the MX RRset to the few hosts that really receive mail for the domain.");
+}
+
+// Equal preferences between different hosts: information (RFC 5321 §5.1 randomisation).
+void equal_preference(const MxData& data, Evaluation& ev) {
   std::map<std::uint16_t, std::set<std::string>> by_pref;
   for (const auto& e : data.entries) {
     if (e.exchange != ".") by_pref[e.preference].insert(e.exchange);
   }
   for (const auto& [pref, names] : by_pref) {
-    if (names.size() > 1) {
-      findings.push_back(make_finding(
-          "mx.equal_preference", domain,
-          fmt::format("{} MX hosts share preference {}: {}", names.size(), pref,
-                      join(std::vector<std::string>(names.begin(), names.end()), ", "))));
-    }
+    if (names.size() <= 1) continue;
+    ev.add("mx.equal_preference", data.domain,
+           fmt::format("{} MX hosts share preference {}: {}", names.size(), pref,
+                       join(std::vector<std::string>(names.begin(), names.end()), ", ")));
   }
+}
 
+// RFC 5321 §5.1: no MX records -> the domain's own address; none at all -> no delivery.
+void implicit_mx(const MxData& data, Evaluation& ev) {
+  if (!data.implicit || data.hosts.empty()) return;
+  const std::string& d = data.domain;
+  const auto& h = data.hosts.front();
+  if (h.has_address()) {
+    ev.add("mx.implicit", d,
+           fmt::format("{} has no MX records; senders deliver to its own addresses", d),
+           lookup_evidence(h),
+           fmt::format("Publish an MX record naming the host that receives mail, e.g.\n"
+                       "{}. 3600 IN MX 10 {}.\nor, if the domain receives no mail, a null MX:\n"
+                       "{}. 3600 IN MX 0 .",
+                       d, h.name, d));
+  } else if (h.a.is_answer() && h.aaaa.is_answer()) {
+    ev.add("mx.no_mail_host", d,
+           fmt::format("{} has no MX records and no addresses: mail cannot be delivered", d),
+           {data.mx.describe(), h.a.describe(), h.aaaa.describe()},
+           fmt::format("Publish an MX record for the host that receives mail, e.g.\n"
+                       "{}. 3600 IN MX 10 mail.{}.\nor, if the domain receives no mail:\n"
+                       "{}. 3600 IN MX 0 .",
+                       d, d, d));
+  }
+}
+
+void no_usable_host(const MxData& data, const MxTally& t, Evaluation& ev) {
+  if (data.implicit || data.hosts.empty() || t.usable > 0) return;
+  ev.add("mx.no_usable_host", data.domain,
+         fmt::format("none of the {} MX host(s) of {} has a usable address", data.hosts.size(),
+                     data.domain),
+         data.mx.evidence_lines(),
+         "Publish A/AAAA records for the mail servers, or point the MX records at hosts that "
+         "have them.");
+}
+
+void no_ipv6(const MxData& data, const MxTally& t, Evaluation& ev) {
+  if (t.usable == 0 || t.with_ipv6 > 0) return;
+  ev.add("mx.no_ipv6", data.domain,
+         fmt::format("no MX host of {} has an IPv6 address", data.domain), {},
+         "Give at least one mail server an IPv6 address and publish its AAAA record.");
+}
+
+// undetermined - some answer the verdict needs could not be obtained (bogus is an answer).
+bool undetermined(const MxData& data, const MxTally& t) {
+  if (mx_lookup_failed(data) && data.mx.security != dns::Security::kBogus) return true;
+  if (data.implicit && !data.hosts.empty()) {
+    const auto& h = data.hosts.front();
+    return !h.has_address() && !(h.a.is_answer() && h.aaaa.is_answer());
+  }
+  return !data.hosts.empty() && t.usable == 0 && t.failed_lookups > 0;
+}
+
+bool has_critical(const Evaluation& ev) {
+  return status_from(ev.findings, AreaState::kEvaluated) == Status::kFail;
+}
+
+std::string summary(const MxData& data, const MxTally& t) {
+  std::string s;
+  if (data.mx.outcome == dns::Outcome::kNxDomain) {
+    s = "the domain does not exist (NXDOMAIN)";
+  } else if (mx_lookup_failed(data)) {
+    s = data.mx.security == dns::Security::kBogus
+            ? "MX lookup fails DNSSEC validation (bogus)"
+            : fmt::format("MX lookup failed ({})", dns::to_string(data.mx.outcome));
+  }
+  if (is_null_mx(data)) s = "null MX: the domain accepts no mail (RFC 7505)";
   const bool has_hosts = !data.hosts.empty();
   if (data.implicit && has_hosts) {
     const auto& h = data.hosts.front();
-    if (h.has_address()) {
-      findings.push_back(make_finding(
-          "mx.implicit", domain,
-          fmt::format("{} has no MX records; senders deliver to its own addresses", domain),
-          lookup_evidence(h),
-          fmt::format("Publish an MX record naming the host that receives mail, e.g.\n"
-                      "{}. 3600 IN MX 10 {}.\nor, if the domain receives no mail, a null MX:\n"
-                      "{}. 3600 IN MX 0 .",
-                      domain, h.name, domain)));
-      rep.summary = fmt::format("no MX records: implicit MX to {}", h.name);
-    } else if (h.a.is_answer() && h.aaaa.is_answer()) {
-      findings.push_back(make_finding(
-          "mx.no_mail_host", domain,
-          fmt::format("{} has no MX records and no addresses: mail cannot be delivered", domain),
-          {data.mx.describe(), h.a.describe(), h.aaaa.describe()},
-          fmt::format("Publish an MX record for the host that receives mail, e.g.\n"
-                      "{}. 3600 IN MX 10 mail.{}.\nor, if the domain receives no mail:\n"
-                      "{}. 3600 IN MX 0 .",
-                      domain, domain, domain)));
-      rep.summary = "no MX records and no addresses: mail cannot be delivered";
-    } else {
-      undetermined = true;
-      rep.summary = "no MX records, and the domain's addresses could not be looked up";
-    }
-  } else if (!data.implicit && has_hosts && usable == 0) {
-    if (failed_lookups > 0) undetermined = true;
-    findings.push_back(make_finding(
-        "mx.no_usable_host", domain,
-        fmt::format("none of the {} MX host(s) of {} has a usable address", data.hosts.size(),
-                    domain),
-        data.mx.evidence_lines(),
-        "Publish A/AAAA records for the mail servers, or point the MX records at hosts that "
-        "have them."));
-    rep.summary = "no MX host has a usable address";
-  } else if (!data.implicit && has_hosts && rep.summary.empty()) {
-    rep.summary =
-        fmt::format("{} MX host{}, {} with addresses (IPv4 {}, IPv6 {})", data.hosts.size(),
-                    data.hosts.size() == 1 ? "" : "s",
-                    usable == static_cast<int>(data.hosts.size()) ? std::string("all")
-                                                                  : fmt::format("{}", usable),
-                    v4_count, v6_count);
+    s = h.has_address() ? fmt::format("no MX records: implicit MX to {}", h.name)
+        : h.a.is_answer() && h.aaaa.is_answer()
+            ? "no MX records and no addresses: mail cannot be delivered"
+            : "no MX records, and the domain's addresses could not be looked up";
+  } else if (has_hosts && t.usable == 0) {
+    s = "no MX host has a usable address";
+  } else if (has_hosts && s.empty()) {
+    const auto n = data.hosts.size();
+    s = fmt::format(
+        "{} MX host{}, {} with addresses (IPv4 {}, IPv6 {})", n, n == 1 ? "" : "s",
+        t.usable == static_cast<int>(n) ? std::string("all") : fmt::format("{}", t.usable), t.ipv4,
+        t.ipv6);
   }
-  if (usable > 0 && with_v6 == 0) {
-    findings.push_back(make_finding(
-        "mx.no_ipv6", domain, fmt::format("no MX host of {} has an IPv6 address", domain), {},
-        "Give at least one mail server an IPv6 address and publish its AAAA record."));
-  }
-  if (rep.summary.empty()) rep.summary = "MX records published";
+  return s.empty() ? "MX records published" : s;
+}
 
-  // Status: critical -> fail (or error when it rests on an answer we could not get),
-  // warning -> warn, otherwise pass. A correct null MX passes: it is a deliberate configuration.
-  bool critical = false;
-  bool warning = false;
-  for (const auto& f : findings) {
-    const auto sev = finding_def(f.id).severity;
-    critical |= sev == Severity::kCritical;
-    warning |= sev == Severity::kWarning;
+nlohmann::json host_json(const MxHost& h) {
+  return {{"name", h.name},
+          {"preferences", h.preferences},
+          {"ipv4", h.ipv4()},
+          {"ipv6", h.ipv6()},
+          {"alias_of", h.is_alias() ? nlohmann::json(h.canonical_name()) : nlohmann::json(nullptr)},
+          {"ip_literal", h.ip_literal},
+          {"usable", h.has_address()},
+          {"a_lookup", dns::to_json(h.a)},
+          {"aaaa_lookup", dns::to_json(h.aaaa)}};
+}
+
+}  // namespace
+
+Evaluation evaluate_mx(const MxData& data) {
+  Evaluation ev;
+  const MxTally t = mx_tally(data);
+  domain_alias(data, ev);
+  mx_lookup(data, ev);
+  null_mx(data, ev);
+  for (const auto& h : data.hosts) {
+    host_name(data, h, ev);
+    host_addresses(data, h, ev);
+    duplicate_host(data, h, ev);
   }
-  if (undetermined && (critical || usable == 0)) {
-    rep.status = Status::kError;
-  } else if (critical) {
-    rep.status = Status::kFail;
-  } else if (warning) {
-    rep.status = Status::kWarn;
-  } else {
-    rep.status = Status::kPass;
+  too_many_hosts(data, ev);
+  equal_preference(data, ev);
+  implicit_mx(data, ev);
+  no_usable_host(data, t, ev);
+  no_ipv6(data, t, ev);
+  // A verdict that rests on an answer we could not get is an error, not a failure. A correct
+  // null MX passes: it is a deliberate configuration.
+  if (undetermined(data, t) && (has_critical(ev) || t.usable == 0)) {
+    ev.state = AreaState::kUndetermined;
   }
-  rep.details = std::move(details);
-  return rep;
+  return ev;
+}
+
+AreaView mx_view(const MxData& data, const Evaluation&) {
+  AreaView v;
+  const MxTally t = mx_tally(data);
+  v.summary = summary(data, t);
+  v.details["lookup"] = dns::to_json(data.mx);
+  v.details["implicit"] = data.implicit;
+  v.details["null_mx"] = is_null_mx(data);
+  v.details["records"] = nlohmann::json::array();
+  for (const auto& e : data.entries) {
+    v.details["records"].push_back({{"preference", e.preference}, {"exchange", e.exchange}});
+  }
+  nlohmann::json hosts = nlohmann::json::array();
+  for (const auto& h : data.hosts) {
+    hosts.push_back(host_json(h));
+    std::vector<std::string> addrs = h.ipv4();
+    const auto v6 = h.ipv6();
+    addrs.insert(addrs.end(), v6.begin(), v6.end());
+    v.facts.push_back({data.implicit ? fmt::format("(implicit) {}", h.name)
+                                     : fmt::format("{} {}", h.preferences.front(), h.name),
+                       addrs.empty() ? std::string("no address") : join(addrs, ", ")});
+  }
+  v.details["hosts"] = std::move(hosts);
+  v.details["hosts_skipped"] = data.hosts_skipped;
+  return v;
+}
+
+AreaReport mx_report(const MxData& data) {
+  const Evaluation ev = evaluate_mx(data);
+  return area_report(Area::kMx, ev, mx_view(data, ev), data.elapsed_ms);
 }
 
 }  // namespace mc::checks

@@ -2,7 +2,8 @@
 //
 // collect_mx(resolver, domain): the MX RRset, then the A and AAAA records of every exchange at once
 //   (or of the domain itself when it has no MX: implicit MX). No connections are made here.
-// evaluate_mx(data): PURE: status, facts, details and findings from the collected answers.
+// evaluate_mx(data): PURE: state and findings from the collected answers (one function per rule).
+// mx_view(data, evaluation): rendering: summary, facts, JSON details. mx_report: all three.
 // The collected MxData is shared with the dnssec check, so nothing is looked up twice.
 #pragma once
 
@@ -13,7 +14,7 @@
 #include <vector>
 
 #include "core/domain_name.hpp"
-#include "core/report_model.hpp"
+#include "core/evaluation.hpp"
 #include "dns/answer.hpp"
 #include "dns/resolver.hpp"
 
@@ -55,7 +56,20 @@ struct MxData {
 boost::asio::awaitable<MxData> collect_mx(dns::Resolver& resolver, const DomainName& domain,
                                           std::chrono::steady_clock::time_point audit_start);
 
-AreaReport evaluate_mx(const MxData& data);
+// MxTally - counts over the hosts that several rules and the view read.
+struct MxTally {
+  int usable = 0;          // hosts with an address
+  int failed_lookups = 0;  // hosts without one whose lookup failed (not bogus): undetermined
+  int with_ipv6 = 0;
+  int ipv4 = 0;  // addresses over all hosts
+  int ipv6 = 0;
+};
+MxTally mx_tally(const MxData& data);
+bool is_null_mx(const MxData& data);  // RFC 7505 §3
+
+Evaluation evaluate_mx(const MxData& data);  // PURE: state and findings
+AreaView mx_view(const MxData& data, const Evaluation& evaluation);
+AreaReport mx_report(const MxData& data);
 
 // resolve_host - the A and AAAA records of one host, looked up at once.
 boost::asio::awaitable<MxHost> resolve_host(dns::Resolver& resolver, MxHost host);

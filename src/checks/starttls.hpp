@@ -2,23 +2,49 @@
 // work, and how strong is what it negotiates (RFC 3207, RFC 8996, RFC 8461 §4.2 / RFC 6125 for
 // the certificate as a web-PKI client sees it).
 //
-// evaluate_starttls(transport, mx, ca_file, now): PURE apart from reading the CA files for the
-// web-PKI verdict; the certificates come from the probes (no second connection).
+// starttls_input(transport, mx, ca_file, now): each probed address with its leaf certificate and
+//   web-PKI verdict, computed once (reads the CA files; the certificates come from the probes,
+//   no second connection).
+// evaluate_starttls(input): PURE: state and findings. starttls_view(input, evaluation):
+//   rendering. starttls_report: the three together.
 #pragma once
 
 #include <ctime>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "checks/mx.hpp"
 #include "checks/transport.hpp"
-#include "core/report_model.hpp"
+#include "core/evaluation.hpp"
+#include "tls/certificate.hpp"
 
 namespace mc::checks {
 
 inline constexpr std::int64_t kExpiryWarningSeconds = 14 * 24 * 3600;
 
-AreaReport evaluate_starttls(const TransportData& transport, const MxData& mx,
+// ProbedAddress - one probe with what the certificate check concluded (pointers into the
+// TransportData, which outlives it).
+struct ProbedAddress {
+  const HostTransport* host = nullptr;
+  const net::ProbeResult* probe = nullptr;
+  std::optional<tls::CertificateInfo> leaf;  // with a TLS session and a chain
+  std::optional<tls::PkixVerdict> pkix;
+};
+
+struct StarttlsInput {
+  const TransportData& transport;
+  const MxData& mx;
+  std::time_t now = 0;
+  std::vector<ProbedAddress> addresses;  // every probe, host by host
+};
+
+StarttlsInput starttls_input(const TransportData& transport, const MxData& mx,
                              const std::string& ca_file, std::time_t now);
+Evaluation evaluate_starttls(const StarttlsInput& input);
+AreaView starttls_view(const StarttlsInput& input, const Evaluation& evaluation);
+AreaReport starttls_report(const TransportData& transport, const MxData& mx,
+                           const std::string& ca_file, std::time_t now);
 
 // weak_cipher - a cipher suite a careful sender would not want (RC4, DES/3DES, NULL, export,
 // anonymous, MD5, or static-RSA key exchange without forward secrecy).

@@ -80,7 +80,7 @@ void read_rows(const fs::path& path, std::size_t columns, Tables& t,
 }
 
 const Tables& tables() {
-  static const Tables t = [] {
+  static const Tables all = [] {
     Tables t;
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(kSource / "lab/expect")) {
@@ -107,7 +107,7 @@ const Tables& tables() {
     }
     return t;
   }();
-  return t;
+  return all;
 }
 
 std::vector<std::string> all_domains() {
@@ -168,14 +168,15 @@ TEST_P(Verdicts, MatchTheTables) {
   EXPECT_EQ(lines, it->second) << "a verdict changed for " << domain;
 }
 
-INSTANTIATE_TEST_SUITE_P(Lab, Verdicts, ::testing::ValuesIn(all_domains()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string n = info.param;
-                           for (char& ch : n) {
-                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                           }
-                           return n;
-                         });
+std::string test_name(const ::testing::TestParamInfo<std::string>& param) {
+  std::string n = param.param;
+  for (char& ch : n) {
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  }
+  return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(Lab, Verdicts, ::testing::ValuesIn(all_domains()), test_name);
 
 }  // namespace
 }  // namespace mc::lab

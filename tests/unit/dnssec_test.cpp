@@ -55,7 +55,7 @@ MxData mx_with_host(Security host_security) {
 }
 
 TEST(DnssecCheck, SignedDomainWithSecureHostsPasses) {
-  auto r = evaluate_dnssec(signed_zone(), mx_with_host(Security::kSecure));
+  auto r = dnssec_report(signed_zone(), mx_with_host(Security::kSecure));
   EXPECT_EQ(r.status, Status::kPass);
   EXPECT_TRUE(ids(r).empty());
   EXPECT_EQ(r.details["algorithms"][0]["name"], "ECDSAP256SHA256");
@@ -69,7 +69,7 @@ TEST(DnssecCheck, UnsignedDomainIsNone) {
   z.nsec3param = nodata("example.co.nz", rrtype::kNsec3param, Security::kInsecure);
   auto m = mx_with_host(Security::kInsecure);
   m.mx.security = Security::kInsecure;
-  auto r = evaluate_dnssec(z, m);
+  auto r = dnssec_report(z, m);
   EXPECT_EQ(r.status, Status::kNone);
   EXPECT_EQ(ids(r), std::vector<std::string>{"dnssec.unsigned"});
 }
@@ -79,7 +79,7 @@ TEST(DnssecCheck, UnsupportedAlgorithmIsNotCalledUnsigned) {
   z.dnskey.security = Security::kInsecure;
   auto m = mx_with_host(Security::kInsecure);
   m.mx.security = Security::kInsecure;
-  auto r = evaluate_dnssec(z, m);
+  auto r = dnssec_report(z, m);
   EXPECT_EQ(r.status, Status::kNone);
   EXPECT_EQ(ids(r), std::vector<std::string>{"dnssec.unsupported_algorithm"});
 }
@@ -90,7 +90,7 @@ TEST(DnssecCheck, SecureNxDomainIsNone) {
   MxData m;
   m.domain = "example.co.nz";
   m.mx = answer("example.co.nz", rrtype::kMx, Outcome::kNxDomain, Security::kSecure);
-  auto r = evaluate_dnssec(z, m);
+  auto r = dnssec_report(z, m);
   EXPECT_EQ(r.status, Status::kNone);
   EXPECT_TRUE(ids(r).empty());
 }
@@ -98,7 +98,7 @@ TEST(DnssecCheck, SecureNxDomainIsNone) {
 TEST(DnssecCheck, SignedDomainWithInsecureMxAnswerWarns) {
   auto m = mx_with_host(Security::kSecure);
   m.mx.security = Security::kInsecure;  // e.g. a CNAME into an unsigned zone
-  auto r = evaluate_dnssec(signed_zone(), m);
+  auto r = dnssec_report(signed_zone(), m);
   EXPECT_EQ(r.status, Status::kWarn);
   EXPECT_EQ(ids(r), std::vector<std::string>{"dnssec.mx_insecure"});
 }
@@ -108,26 +108,26 @@ TEST(DnssecCheck, BogusDomainFails) {
   z.dnskey = answer("example.co.nz", rrtype::kDnskey, Outcome::kServFail, Security::kBogus);
   auto m = mx_with_host(Security::kSecure);
   m.mx = answer("example.co.nz", rrtype::kMx, Outcome::kServFail, Security::kBogus);
-  auto r = evaluate_dnssec(z, m);
+  auto r = dnssec_report(z, m);
   EXPECT_EQ(r.status, Status::kFail);
   EXPECT_EQ(ids(r), std::vector<std::string>{"dnssec.bogus"});
   EXPECT_NE(r.findings[0].summary.find("signature expired"), std::string::npos);
 }
 
 TEST(DnssecCheck, BogusMxHostFails) {
-  auto r = evaluate_dnssec(signed_zone(), mx_with_host(Security::kBogus));
+  auto r = dnssec_report(signed_zone(), mx_with_host(Security::kBogus));
   EXPECT_EQ(r.status, Status::kFail);
   EXPECT_EQ(ids(r), std::vector<std::string>{"dnssec.mx_host_bogus"});
 }
 
 TEST(DnssecCheck, InsecureMxHostWarns) {
-  auto r = evaluate_dnssec(signed_zone(), mx_with_host(Security::kInsecure));
+  auto r = dnssec_report(signed_zone(), mx_with_host(Security::kInsecure));
   EXPECT_EQ(r.status, Status::kWarn);
   EXPECT_EQ(ids(r), std::vector<std::string>{"dnssec.mx_host_insecure"});
 }
 
 TEST(DnssecCheck, UndeterminedHostIsError) {
-  auto r = evaluate_dnssec(signed_zone(), mx_with_host(Security::kIndeterminate));
+  auto r = dnssec_report(signed_zone(), mx_with_host(Security::kIndeterminate));
   EXPECT_EQ(r.status, Status::kError);
   EXPECT_EQ(ids(r), std::vector<std::string>{"dnssec.indeterminate"});
 }
@@ -138,26 +138,26 @@ TEST(DnssecCheck, ServFailDomainIsError) {
   MxData m;
   m.domain = "example.co.nz";
   m.mx = answer("example.co.nz", rrtype::kMx, Outcome::kServFail, Security::kIndeterminate);
-  auto r = evaluate_dnssec(z, m);
+  auto r = dnssec_report(z, m);
   EXPECT_EQ(r.status, Status::kError);
   EXPECT_EQ(ids(r), std::vector<std::string>{"dnssec.indeterminate"});
 }
 
 TEST(DnssecCheck, DeprecatedAlgorithmWarns) {
-  auto r = evaluate_dnssec(signed_zone(5), mx_with_host(Security::kSecure));
+  auto r = dnssec_report(signed_zone(5), mx_with_host(Security::kSecure));
   EXPECT_EQ(r.status, Status::kWarn);
   EXPECT_EQ(ids(r), std::vector<std::string>{"dnssec.algorithm_deprecated"});
 }
 
 TEST(DnssecCheck, Nsec3IterationsAndSalt) {
-  auto r = evaluate_dnssec(signed_zone(13, "10 AABBCCDD"), mx_with_host(Security::kSecure));
+  auto r = dnssec_report(signed_zone(13, "10 AABBCCDD"), mx_with_host(Security::kSecure));
   EXPECT_EQ(r.status, Status::kWarn);
   EXPECT_EQ(ids(r), (std::vector<std::string>{"dnssec.nsec3_iterations", "dnssec.nsec3_salt"}));
   EXPECT_EQ(r.details["nsec3"]["iterations"], 10);
 }
 
 TEST(DnssecCheck, Nsec3ZeroIterationsIsFine) {
-  auto r = evaluate_dnssec(signed_zone(13, "0 -"), mx_with_host(Security::kSecure));
+  auto r = dnssec_report(signed_zone(13, "0 -"), mx_with_host(Security::kSecure));
   EXPECT_EQ(r.status, Status::kPass);
   EXPECT_TRUE(ids(r).empty());
 }
@@ -165,7 +165,7 @@ TEST(DnssecCheck, Nsec3ZeroIterationsIsFine) {
 TEST(DnssecCheck, Sha1OnlyDsWarns) {
   auto z = signed_zone();
   z.ds = secure_data("example.co.nz", rrtype::kDs, {{"12345", "13", "1", "ABCD"}});
-  auto r = evaluate_dnssec(z, mx_with_host(Security::kSecure));
+  auto r = dnssec_report(z, mx_with_host(Security::kSecure));
   EXPECT_EQ(r.status, Status::kWarn);
   EXPECT_EQ(ids(r), std::vector<std::string>{"dnssec.ds_sha1_only"});
 }

@@ -57,7 +57,7 @@ TEST(MxCheck, TwoGoodHostsPass) {
   auto d = with_mx({{"10", "mx1.example.co.nz"}, {"20", "mx2.example.co.nz"}},
                    {host("mx1.example.co.nz", {"192.0.2.1"}, {"2001:db8::1"}),
                     host("mx2.example.co.nz", {"192.0.2.2"})});
-  auto r = evaluate_mx(d);
+  auto r = mx_report(d);
   EXPECT_EQ(r.status, Status::kPass);
   EXPECT_TRUE(ids(r).empty()) << ::testing::PrintToString(ids(r));
   EXPECT_EQ(r.details["hosts"].size(), 2u);
@@ -74,7 +74,7 @@ TEST(MxCheck, HostsAreOrderedByPreference) {
 
 TEST(MxCheck, NullMxPassesWithAdvice) {
   auto d = with_mx({{"0", "."}}, {});
-  auto r = evaluate_mx(d);
+  auto r = mx_report(d);
   EXPECT_EQ(r.status, Status::kPass);
   EXPECT_EQ(ids(r), std::vector<std::string>{"mx.null_mx"});
   EXPECT_NE(r.findings[0].recommendation.find("v=spf1 -all"), std::string::npos);
@@ -84,13 +84,13 @@ TEST(MxCheck, NullMxPassesWithAdvice) {
 TEST(MxCheck, NullMxMixedFails) {
   auto d = with_mx({{"0", "."}, {"10", "mx1.example.co.nz"}},
                    {host("mx1.example.co.nz", {"192.0.2.1"})});
-  auto r = evaluate_mx(d);
+  auto r = mx_report(d);
   EXPECT_EQ(r.status, Status::kFail);
   EXPECT_TRUE(has(r, "mx.null_mx_mixed"));
 }
 
 TEST(MxCheck, NullMxWithPreferenceFails) {
-  auto r = evaluate_mx(with_mx({{"10", "."}}, {}));
+  auto r = mx_report(with_mx({{"10", "."}}, {}));
   EXPECT_EQ(r.status, Status::kFail);
   EXPECT_TRUE(has(r, "mx.null_mx_preference"));
 }
@@ -101,7 +101,7 @@ TEST(MxCheck, ImplicitMxWarns) {
   d.mx = nodata("example.co.nz", rrtype::kMx);
   d.implicit = true;
   d.hosts.push_back(host("example.co.nz", {"192.0.2.5"}));
-  auto r = evaluate_mx(d);
+  auto r = mx_report(d);
   EXPECT_EQ(r.status, Status::kWarn);
   EXPECT_TRUE(has(r, "mx.implicit"));
 }
@@ -112,7 +112,7 @@ TEST(MxCheck, NoMxNoAddressFails) {
   d.mx = nodata("example.co.nz", rrtype::kMx);
   d.implicit = true;
   d.hosts.push_back(host("example.co.nz", {}));
-  auto r = evaluate_mx(d);
+  auto r = mx_report(d);
   EXPECT_EQ(r.status, Status::kFail);
   EXPECT_EQ(ids(r), std::vector<std::string>{"mx.no_mail_host"});
 }
@@ -121,7 +121,7 @@ TEST(MxCheck, CnameTargetWarnsAndNamesCanonicalHost) {
   auto h = host("mail.example.co.nz", {"192.0.2.1"});
   h.a.cname_chain.push_back({"mail.example.co.nz", "real.example.net", 300});
   auto d = with_mx({{"10", "mail.example.co.nz"}}, {h});
-  auto r = evaluate_mx(d);
+  auto r = mx_report(d);
   EXPECT_EQ(r.status, Status::kWarn);
   ASSERT_TRUE(has(r, "mx.target_cname"));
   for (const auto& f : r.findings) {
@@ -132,7 +132,7 @@ TEST(MxCheck, CnameTargetWarnsAndNamesCanonicalHost) {
 }
 
 TEST(MxCheck, SingleTargetWithoutAddressFails) {
-  auto r = evaluate_mx(with_mx({{"10", "mx.example.co.nz"}}, {host("mx.example.co.nz", {})}));
+  auto r = mx_report(with_mx({{"10", "mx.example.co.nz"}}, {host("mx.example.co.nz", {})}));
   EXPECT_EQ(r.status, Status::kFail);
   EXPECT_EQ(ids(r), (std::vector<std::string>{"mx.no_usable_host", "mx.target_no_address"}));
 }
@@ -141,14 +141,14 @@ TEST(MxCheck, OneOfTwoTargetsWithoutAddressWarns) {
   auto gone = host("gone.example.co.nz", {});
   gone.a = answer("gone.example.co.nz", rrtype::kA, Outcome::kNxDomain, Security::kSecure);
   gone.aaaa = answer("gone.example.co.nz", rrtype::kAaaa, Outcome::kNxDomain, Security::kSecure);
-  auto r = evaluate_mx(with_mx({{"10", "mx1.example.co.nz"}, {"20", "gone.example.co.nz"}},
-                               {host("mx1.example.co.nz", {"192.0.2.1"}, {"2001:db8::1"}), gone}));
+  auto r = mx_report(with_mx({{"10", "mx1.example.co.nz"}, {"20", "gone.example.co.nz"}},
+                             {host("mx1.example.co.nz", {"192.0.2.1"}, {"2001:db8::1"}), gone}));
   EXPECT_EQ(r.status, Status::kWarn);
   EXPECT_EQ(ids(r), std::vector<std::string>{"mx.target_no_address"});
 }
 
 TEST(MxCheck, DuplicateHostAndEqualPreference) {
-  auto r = evaluate_mx(
+  auto r = mx_report(
       with_mx({{"10", "a.example.co.nz"}, {"10", "b.example.co.nz"}, {"20", "a.example.co.nz"}},
               {host("a.example.co.nz", {"192.0.2.1"}, {"2001:db8::1"}),
                host("b.example.co.nz", {"192.0.2.2"})}));
@@ -161,7 +161,7 @@ TEST(MxCheck, IpLiteralExchangeFails) {
   lit.ip_literal = true;
   lit.a = answer("192.0.2.1", rrtype::kA, Outcome::kNxDomain, Security::kSecure);
   lit.aaaa = answer("192.0.2.1", rrtype::kAaaa, Outcome::kNxDomain, Security::kSecure);
-  auto r = evaluate_mx(with_mx({{"10", "192.0.2.1"}}, {lit}));
+  auto r = mx_report(with_mx({{"10", "192.0.2.1"}}, {lit}));
   EXPECT_EQ(r.status, Status::kFail);
   EXPECT_TRUE(has(r, "mx.ip_literal"));
   EXPECT_TRUE(has(r, "mx.no_usable_host"));
@@ -171,7 +171,7 @@ TEST(MxCheck, NxDomainFails) {
   MxData d;
   d.domain = "example.co.nz";
   d.mx = answer("example.co.nz", rrtype::kMx, Outcome::kNxDomain, Security::kSecure);
-  auto r = evaluate_mx(d);
+  auto r = mx_report(d);
   EXPECT_EQ(r.status, Status::kFail);
   EXPECT_EQ(ids(r), std::vector<std::string>{"mx.nxdomain"});
 }
@@ -180,7 +180,7 @@ TEST(MxCheck, ServFailIsUndetermined) {
   MxData d;
   d.domain = "example.co.nz";
   d.mx = answer("example.co.nz", rrtype::kMx, Outcome::kServFail, Security::kIndeterminate);
-  auto r = evaluate_mx(d);
+  auto r = mx_report(d);
   EXPECT_EQ(r.status, Status::kError);
   EXPECT_EQ(ids(r), std::vector<std::string>{"mx.lookup_failed"});
 }
@@ -189,14 +189,14 @@ TEST(MxCheck, TimeoutIsUndetermined) {
   MxData d;
   d.domain = "example.co.nz";
   d.mx = answer("example.co.nz", rrtype::kMx, Outcome::kTimeout, Security::kIndeterminate);
-  EXPECT_EQ(evaluate_mx(d).status, Status::kError);
+  EXPECT_EQ(mx_report(d).status, Status::kError);
 }
 
 TEST(MxCheck, BogusMxFails) {
   MxData d;
   d.domain = "example.co.nz";
   d.mx = answer("example.co.nz", rrtype::kMx, Outcome::kServFail, Security::kBogus);
-  auto r = evaluate_mx(d);
+  auto r = mx_report(d);
   EXPECT_EQ(r.status, Status::kFail);
   EXPECT_EQ(ids(r), std::vector<std::string>{"mx.lookup_failed"});
 }
@@ -205,7 +205,7 @@ TEST(MxCheck, DomainAliasIsNoted) {
   auto d = with_mx({{"10", "mx1.example.co.nz"}},
                    {host("mx1.example.co.nz", {"192.0.2.1"}, {"2001:db8::1"})});
   d.mx.cname_chain.push_back({"example.co.nz", "target.example.net", 300});
-  auto r = evaluate_mx(d);
+  auto r = mx_report(d);
   EXPECT_EQ(r.status, Status::kPass);
   EXPECT_EQ(ids(r), std::vector<std::string>{"mx.domain_is_alias"});
 }
@@ -218,7 +218,7 @@ TEST(MxCheck, ImplicitMxWithAFailedLookupIsUndetermined) {
   auto h = host("example.co.nz", {});
   h.a = answer("example.co.nz", rrtype::kA, Outcome::kTimeout, Security::kIndeterminate);
   d.hosts.push_back(h);
-  auto r = evaluate_mx(d);
+  auto r = mx_report(d);
   EXPECT_EQ(r.status, Status::kError);  // a sender would retry, not bounce
   EXPECT_EQ(ids(r), std::vector<std::string>{"mx.target_lookup_failed"});
 }
@@ -227,8 +227,8 @@ TEST(MxCheck, FailedHostLookupIsReported) {
   auto h = host("mx2.example.co.nz", {});
   h.a = answer(h.name, rrtype::kA, Outcome::kServFail, Security::kIndeterminate);
   h.aaaa = answer(h.name, rrtype::kAaaa, Outcome::kServFail, Security::kIndeterminate);
-  auto r = evaluate_mx(with_mx({{"10", "mx1.example.co.nz"}, {"20", "mx2.example.co.nz"}},
-                               {host("mx1.example.co.nz", {"192.0.2.1"}, {"2001:db8::1"}), h}));
+  auto r = mx_report(with_mx({{"10", "mx1.example.co.nz"}, {"20", "mx2.example.co.nz"}},
+                             {host("mx1.example.co.nz", {"192.0.2.1"}, {"2001:db8::1"}), h}));
   EXPECT_EQ(r.status, Status::kWarn);
   EXPECT_EQ(ids(r), std::vector<std::string>{"mx.target_lookup_failed"});
 }
@@ -236,7 +236,7 @@ TEST(MxCheck, FailedHostLookupIsReported) {
 TEST(MxCheck, OneAddressFamilyFailing) {
   auto h = host("mx1.example.co.nz", {"192.0.2.1"});
   h.aaaa = answer(h.name, rrtype::kAaaa, Outcome::kTimeout, Security::kIndeterminate);
-  auto r = evaluate_mx(with_mx({{"10", "mx1.example.co.nz"}}, {h}));
+  auto r = mx_report(with_mx({{"10", "mx1.example.co.nz"}}, {h}));
   EXPECT_EQ(r.status, Status::kWarn);
   EXPECT_EQ(ids(r), (std::vector<std::string>{"mx.no_ipv6", "mx.target_lookup_failed"}));
 }
@@ -249,14 +249,14 @@ TEST(MxCheck, HostileMxRRsetIsBounded) {
   ASSERT_EQ(d.hosts.size(), kMaxMxHosts);
   EXPECT_EQ(d.hosts_skipped, 200 - kMaxMxHosts);
   EXPECT_EQ(d.hosts.front().name, "mx0.example.co.nz");  // the most preferred are kept
-  auto r = evaluate_mx(d);
+  auto r = mx_report(d);
   EXPECT_TRUE(has(r, "mx.too_many_hosts"));
   EXPECT_EQ(r.details["hosts_skipped"], 200 - kMaxMxHosts);
 }
 
 TEST(MxCheck, NoIpv6IsInformational) {
-  auto r = evaluate_mx(
-      with_mx({{"10", "mx1.example.co.nz"}}, {host("mx1.example.co.nz", {"192.0.2.1"})}));
+  auto r =
+      mx_report(with_mx({{"10", "mx1.example.co.nz"}}, {host("mx1.example.co.nz", {"192.0.2.1"})}));
   EXPECT_EQ(r.status, Status::kPass);
   EXPECT_EQ(ids(r), std::vector<std::string>{"mx.no_ipv6"});
 }

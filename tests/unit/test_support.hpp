@@ -46,10 +46,38 @@ inline dns::Answer nodata(std::string qname, std::uint16_t qtype,
   return answer(std::move(qname), qtype, dns::Outcome::kNoData, security);
 }
 
+// txt - a TXT answer whose records each hold one character-string.
+inline dns::Answer txt(std::string qname, std::vector<std::string> texts,
+                       dns::Security security = dns::Security::kSecure) {
+  std::vector<dns::Record> recs;
+  for (auto& t : texts) {
+    dns::Record r = rr(qname, dns::rrtype::kTxt, {"\"" + t + "\""});
+    r.strings = {std::move(t)};
+    recs.push_back(std::move(r));
+  }
+  const bool none = recs.empty();
+  return answer(std::move(qname), dns::rrtype::kTxt,
+                none ? dns::Outcome::kNoData : dns::Outcome::kData, security, std::move(recs));
+}
+
+// failed - a lookup that did not answer: SERVFAIL (bogus or not) or a timeout.
+inline dns::Answer failed(std::string qname, std::uint16_t qtype, dns::Outcome outcome,
+                          dns::Security security = dns::Security::kIndeterminate) {
+  dns::Answer a = answer(std::move(qname), qtype, outcome, security);
+  if (outcome == dns::Outcome::kTimeout) a.error = "no answer within 5 s";
+  return a;
+}
+
 // ids - the finding ids of an area, sorted.
 inline std::vector<std::string> ids(const AreaReport& r) {
   std::vector<std::string> out;
   for (const auto& f : r.findings) out.push_back(f.id);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+inline std::vector<std::string> ids(const std::vector<Finding>& findings) {
+  std::vector<std::string> out;
+  for (const auto& f : findings) out.push_back(f.id);
   std::sort(out.begin(), out.end());
   return out;
 }
