@@ -93,7 +93,7 @@ struct Progress {
   void advance() {
     decide(Area::kMx, mx.has_value(), [&] { return checks::mx_report(*mx); });
     decide(Area::kDnssec, zone && mx, [&] { return checks::dnssec_report(*zone, *mx); });
-    decide(Area::kDane, transport && mx, [&] { return checks::evaluate_dane(*transport, *mx); });
+    decide(Area::kDane, transport && mx, [&] { return checks::dane_report(*transport, *mx); });
     decide(Area::kStarttls, transport && mx,
            [&] { return checks::starttls_report(*transport, *mx, options.ca_file, now()); });
     decide(Area::kMtaSts, mta_sts && mx && transport, [&] {
@@ -304,10 +304,10 @@ Result<Report> run_host_audit(const HostAuditOptions& options) {
   auto inspected = inspect_host(options);
   if (!inspected) return tl::unexpected(inspected.error());
   Report report = report_header(options.host, inspected->resolver);
-  report.areas.push_back(checks::evaluate_dane(inspected->transport, inspected->mx));
+  report.areas.push_back(checks::dane_report(inspected->transport, inspected->mx));
   report.areas.push_back(checks::starttls_report(inspected->transport, inspected->mx,
-                                                   options.ca_file,
-                                                   options.now ? options.now : std::time(nullptr)));
+                                                 options.ca_file,
+                                                 options.now ? options.now : std::time(nullptr)));
   report.elapsed_ms = inspected->elapsed_ms;
   return report;
 }

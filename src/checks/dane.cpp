@@ -5,6 +5,7 @@
 #include <openssl/x509_vfy.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "core/findings.hpp"
@@ -187,269 +188,337 @@ HostDaneVerdict dane_verdict(const HostTransport& h) {
   return {DaneVerdict::kAuthenticated, "a TLSA record matched on every address"};
 }
 
-AreaReport evaluate_dane(const TransportData& transport, const MxData& mx) {
-  AreaReport rep;
-  rep.area = Area::kDane;
-  rep.elapsed_ms = transport.elapsed_ms;
-  auto& findings = rep.findings;
-  const std::string& domain = mx.domain;
-  nlohmann::json hosts = nlohmann::json::array();
-  int authenticated = 0, deferred = 0, with_tlsa = 0, unprotected = 0;
-  int roll_judged = 0, roll_ready = 0;
-  std::string roll_schemes;
+namespace {
 
+bool has_tlsa(const HostTransport& h) {
+  return h.tlsa.state == TlsaState::kUsable || h.tlsa.state == TlsaState::kAllUnusable ||
+         h.tlsa.state == TlsaState::kFailed;
+}
+
+bool unprotected(const HostTransport& h) {
+  return h.tlsa.state == TlsaState::kInsecure || h.tlsa.unprotected_answer;
+}
+
+// DaneTally - counts over the hosts that the state, the summary and the rules read.
+struct DaneTally {
+  int authenticated = 0;
+  int deferred = 0;  // defer, or TLS without authentication
+  int with_tlsa = 0;
+  int unprotected = 0;
+};
+
+DaneTally dane_tally(const TransportData& transport) {
+  DaneTally t;
+  for (const auto& h : transport.hosts) {
+    const DaneVerdict v = dane_verdict(h).verdict;
+    t.with_tlsa += has_tlsa(h);
+    t.unprotected += unprotected(h);
+    t.authenticated += v == DaneVerdict::kAuthenticated;
+    t.deferred += v == DaneVerdict::kDefer || v == DaneVerdict::kEncryptedOnly;
+  }
+  return t;
+}
+
+// ---- rules ----------------------------------------------------------------------------------
+
+// RFC 7672 §2.1: a lookup that fails (the host's addresses, or its TLSA RRset) defers delivery;
+// a sender never falls back to delivering without DANE.
+void lookups(const MxData& mx, const HostTransport& h, Evaluation& ev) {
+  if (h.tlsa.state == TlsaState::kHostFailed) {
+    ev.add("dane.host_lookup_failed", h.host,
+           fmt::format("{}: a validating sender cannot use {} and defers the mail it would send "
+                       "there; it does not deliver without DANE instead",
+                       h.tlsa.reason, h.host),
+           address_evidence(mx, h.host),
+           "Make the host's A/AAAA records resolvable and DNSSEC-valid (fix the signatures or the "
+           "DS of the zone that holds them).");
+  } else if (h.tlsa.state == TlsaState::kFailed) {
+    ev.add("dane.tlsa_lookup_failed", h.host,
+           fmt::format("the TLSA lookup for {} failed, so DANE senders defer mail to it", h.host),
+           tlsa_evidence(h),
+           "Make the TLSA RRset resolvable and DNSSEC-valid (fix the zone's signatures or DS), "
+           "or remove it together with its DS chain.");
+  }
+}
+
+// RFC 7672 §2.2 (b): with only unusable records TLS is mandatory, but nothing authenticates it.
+void only_unusable(const HostTransport& h, Evaluation& ev) {
+  if (h.tlsa.state != TlsaState::kAllUnusable) return;
+  ev.add("dane.only_unusable", h.host,
+         fmt::format("every TLSA record for {} is unusable for SMTP", h.host), tlsa_evidence(h),
+         "Publish DANE-EE (3 1 1) or DANE-TA (2 1 1) records:\n" + suggested_tlsa(h));
+}
+
+// Usable records, yet a DANE sender defers: no TLS, a DANE-TA match without the host name in the
+// certificate (RFC 7672 §3.2.2), or no record matches the chain (RFC 7671 §5).
+void deferred_host(const HostTransport& h, const HostDaneVerdict& v, Evaluation& ev) {
+  if (h.tlsa.state != TlsaState::kUsable || v.verdict != DaneVerdict::kDefer) return;
+  const auto no_tls = [](const net::ProbeResult& p) { return !p.tls; };
+  const auto wrong_name = [](const net::ProbeResult& p) {
+    return p.tls && p.tls->dane.verify_error == X509_V_ERR_HOSTNAME_MISMATCH;
+  };
+  if (std::any_of(h.probes.begin(), h.probes.end(), no_tls)) {
+    ev.add("dane.no_tls", h.host,
+           fmt::format("{} publishes TLSA records but no TLS session could be set up: {}", h.host,
+                       v.why),
+           tlsa_evidence(h),
+           "Enable STARTTLS on the server (DANE senders require it), or withdraw the TLSA "
+           "records first.");
+  } else if (std::any_of(h.probes.begin(), h.probes.end(), wrong_name)) {
+    ev.add("dane.name_mismatch", h.host,
+           fmt::format("the chain of {} matches a DANE-TA record, but the certificate is not "
+                       "issued for {}",
+                       h.host, h.host),
+           tlsa_evidence(h),
+           fmt::format("Issue the server certificate with {} in its subjectAltName, or publish "
+                       "a DANE-EE (3 1 1) record, which does not check names:\n{}",
+                       h.host, suggested_tlsa(h)));
+  } else {
+    const std::string fix = suggested_tlsa(h);
+    ev.add("dane.mismatch", h.host,
+           fmt::format("no TLSA record of {} matches the certificate chain it presents: {}", h.host,
+                       v.why),
+           tlsa_evidence(h),
+           fix.empty() ? std::string("Publish TLSA records that match the server's key.")
+                       : "Publish records that match the certificate the server presents now "
+                         "(keep the old ones until the new ones have been visible for a TTL):\n" +
+                             fix);
+  }
+}
+
+// Usable records beside unusable ones (RFC 7672 §3.1: only DANE-TA and DANE-EE apply), and the
+// readiness of the RRset for the next key change (advice; today every DANE sender delivers).
+void usable_rrset(const HostTransport& h, const HostRollover& roll, Evaluation& ev) {
+  if (h.tlsa.state != TlsaState::kUsable) return;
+  std::vector<std::string> bad;
+  for (const auto& e : h.tlsa.entries) {
+    if (!e.usable()) bad.push_back(fmt::format("{} ({})", e.text, e.problem));
+  }
+  if (!bad.empty()) {
+    ev.add(
+        "dane.unusable_records", h.host,
+        fmt::format("{} of the TLSA records for {} are unusable and ignored", bad.size(), h.host),
+        bad, "Remove the unusable records; only DANE-TA(2) and DANE-EE(3) apply to SMTP.");
+  }
+  if (roll.state == RolloverState::kNotReady) {
+    ev.add("dane.rollover_single", h.host, fmt::format("{}: {}", h.host, roll.why),
+           tlsa_evidence(h),
+           "Publish a second record before you need it: \"current + next\" (3 1 1 of the next "
+           "key as well) or \"3 1 1 + 2 1 1\" (the issuer's key too), e.g.:\n" +
+               suggested_tlsa(h));
+  }
+}
+
+// RFC 7672 §2.2: TLSA records DNSSEC does not protect are ignored.
+void tlsa_insecure(const HostTransport& h, Evaluation& ev) {
+  if (!unprotected(h)) return;
+  ev.add("dane.tlsa_insecure", h.host,
+         fmt::format("TLSA records for {} are published, but DNSSEC does not protect them "
+                     "({}), so senders ignore them",
+                     h.host, h.tlsa.reason),
+         tlsa_evidence(h),
+         "Sign the zone that holds the MX host and its TLSA records (and the MX records), then "
+         "publish the DS at the registrar.");
+}
+
+// RFC 7672 §2.2.1: with an insecure MX RRset, DANE of the hosts protects only the last hop.
+void mx_insecure(const TransportData& transport, const MxData& mx, Evaluation& ev) {
+  const bool host_dane =
+      std::any_of(transport.hosts.begin(), transport.hosts.end(),
+                  [](const HostTransport& h) { return h.tlsa.insecure_mx && has_tlsa(h); });
+  if (!transport.mx_lookup || transport.mx_secure || !host_dane) return;
+  ev.add("dane.mx_insecure", mx.domain,
+         fmt::format("the MX records of {} are not DNSSEC-secure: senders that apply DANE to "
+                     "secure MX hosts anyway (Postfix 3.6 and later by default) authenticate the "
+                     "hosts by their own names, but an attacker who forges the MX records can "
+                     "still redirect the mail, and stricter senders use no DANE at all",
+                     mx.domain),
+         {mx.mx.describe()},
+         fmt::format("Sign the zone of {} and publish its DS at the registrar, so that the MX "
+                     "records are protected too.",
+                     mx.domain));
+}
+
+// DNSSEC is there, TLSA is not: say exactly what to publish. Or DANE covers only some hosts.
+void coverage(const TransportData& transport, const MxData& mx, const DaneTally& t,
+              Evaluation& ev) {
+  if (t.with_tlsa == 0 && t.unprotected == 0) {
+    for (const auto& h : transport.hosts) {
+      if (!transport.mx_secure || h.tlsa.state != TlsaState::kAbsent) continue;
+      const std::string fix = suggested_tlsa(h);
+      ev.add("dane.not_deployed", h.host,
+             fmt::format("{} is DNSSEC-signed but publishes no TLSA records", h.host), {},
+             fix.empty()
+                 ? std::string("Publish a TLSA record for the server's key at ") + host_owner(h)
+                 : "Publish:\n" + fix);
+    }
+  } else if (t.authenticated > 0 && t.authenticated < static_cast<int>(transport.hosts.size())) {
+    ev.add("dane.partial", mx.domain,
+           fmt::format("DANE authenticates {} of {} MX hosts; mail can still go to the others "
+                       "without it",
+                       t.authenticated, transport.hosts.size()));
+  }
+}
+
+// RFC 7672 §2.1.1: a bogus MX RRset is a lookup failure; a DANE sender defers everything.
+void mx_bogus(const TransportData& transport, const MxData& mx, Evaluation& ev) {
+  if (!transport.mx_lookup || mx.mx.security != dns::Security::kBogus) return;
+  ev.add("dane.mx_bogus", mx.domain,
+         fmt::format("the MX records of {} fail DNSSEC validation, so DANE senders defer all mail",
+                     mx.domain),
+         {mx.mx.describe()}, "Repair the zone's DNSSEC first (see the dnssec findings).");
+}
+
+// Rollover readiness: its own result beside the verdict (advice about the future); a row only
+// where DANE authenticates some host now.
+std::optional<Advisory> rollover_advisory(const TransportData& transport) {
+  int judged = 0, ready = 0;
+  std::vector<std::string> schemes;
+  for (const auto& h : transport.hosts) {
+    const HostRollover roll = rollover_readiness(h, dane_verdict(h));
+    if (roll.state == RolloverState::kNotApplicable) continue;
+    ++judged;
+    ready += roll.state == RolloverState::kReady;
+    if (std::find(schemes.begin(), schemes.end(), roll.scheme) == schemes.end()) {
+      schemes.push_back(roll.scheme);
+    }
+  }
+  if (judged == 0) return std::nullopt;
+  return Advisory{"rollover", ready == judged ? "ready" : "not_ready",
+                  fmt::format("{} of {} DANE-authenticated host(s) ready for a key change ({})",
+                              ready, judged, fmt::join(schemes, ", "))};
+}
+
+AreaState dane_state(const TransportData& transport, const MxData& mx, const DaneTally& t,
+                     const Evaluation& ev) {
+  if (transport.mx_lookup && mx.mx.security == dns::Security::kBogus) {
+    return AreaState::kEvaluated;
+  }
+  if (transport.hosts.empty()) {
+    // What could not be determined is an error, never "not deployed".
+    return transport.mx_lookup && !mx.mx.is_answer() ? AreaState::kUndetermined
+                                                     : AreaState::kNotDeployed;
+  }
+  if (status_from(ev.findings, AreaState::kEvaluated) == Status::kFail || t.deferred > 0) {
+    return AreaState::kEvaluated;
+  }
+  if (t.with_tlsa == 0 && t.unprotected == 0) return AreaState::kNotDeployed;
+  return AreaState::kEvaluated;
+}
+
+nlohmann::json host_json(const HostTransport& h) {
+  const HostDaneVerdict v = dane_verdict(h);
+  const HostRollover roll = rollover_readiness(h, v);
+  nlohmann::json hj{
+      {"name", h.host},
+      {"tlsa_state", to_string(h.tlsa.state)},
+      {"reason", h.tlsa.reason},
+      {"base_domain", h.tlsa.base_domain},
+      {"candidates", h.tlsa.candidates},
+      {"insecure_mx", h.tlsa.insecure_mx},
+      {"verdict", to_string(v.verdict)},
+      {"rollover", {{"state", to_string(roll.state)}, {"scheme", roll.scheme}, {"why", roll.why}}},
+      {"why", v.why},
+      {"records", nlohmann::json::array()},
+      {"addresses", nlohmann::json::array()}};
+  for (const auto& e : h.tlsa.entries) {
+    hj["records"].push_back({{"record", e.text},
+                             {"name", e.record ? e.record->mnemonic() : std::string()},
+                             {"usable", e.usable()},
+                             {"problem", e.problem}});
+  }
+  if (h.tlsa.answer) hj["lookup"] = dns::to_json(*h.tlsa.answer);
+  for (const auto& p : h.probes) {
+    nlohmann::json aj{{"address", p.target.address}, {"tls", p.tls.has_value()}};
+    if (p.tls) {
+      const auto& d = p.tls->dane;
+      aj["dane_enabled"] = d.enabled;
+      aj["authenticated"] = d.authenticated;
+      aj["match_depth"] = d.match_depth;
+      aj["matched"] = d.matched ? nlohmann::json(d.matched->text()) : nlohmann::json(nullptr);
+      if (!d.error.empty()) aj["error"] = d.error;
+    }
+    hj["addresses"].push_back(std::move(aj));
+  }
+  return hj;
+}
+
+std::string dane_summary(const TransportData& transport, const MxData& mx, const DaneTally& t,
+                         const Evaluation& ev) {
+  const char* hosts_word = transport.mx_lookup ? "MX host(s)" : "host(s)";
+  const auto n = transport.hosts.size();
+  if (ev.has("dane.mx_bogus")) return "the MX records are bogus: DANE senders defer all mail";
+  if (ev.state == AreaState::kUndetermined) {
+    return fmt::format("not determined: the MX lookup failed ({})", dns::to_string(mx.mx.outcome));
+  }
+  if (transport.hosts.empty()) return "no MX hosts to protect";
+  if (status_from(ev.findings, AreaState::kEvaluated) == Status::kFail || t.deferred > 0) {
+    return fmt::format("a DANE sender would defer mail to {} of {} {}", t.deferred, n, hosts_word);
+  }
+  if (ev.state == AreaState::kNotDeployed) {
+    // "DNSSEC is ready" only where a DANE sender securely learnt that no TLSA exists.
+    const bool ready =
+        transport.mx_secure &&
+        std::any_of(transport.hosts.begin(), transport.hosts.end(),
+                    [](const HostTransport& h) { return h.tlsa.state == TlsaState::kAbsent; });
+    return ready ? "no TLSA records (DNSSEC is ready for them)"
+                 : "not deployed: " + transport.hosts.front().tlsa.reason;
+  }
+  if (t.authenticated < static_cast<int>(n) ||
+      status_from(ev.findings, ev.state) == Status::kWarn) {
+    return fmt::format("DANE authenticates {} of {} {}", t.authenticated, n, hosts_word);
+  }
+  return fmt::format("DANE authenticates all {} {}", t.authenticated, hosts_word);
+}
+
+}  // namespace
+
+Evaluation evaluate_dane(const TransportData& transport, const MxData& mx) {
+  Evaluation ev;
+  const DaneTally t = dane_tally(transport);
   for (const auto& h : transport.hosts) {
     const HostDaneVerdict v = dane_verdict(h);
-    const HostRollover roll = rollover_readiness(h, v);
-    if (roll.state != RolloverState::kNotApplicable) {
-      ++roll_judged;
-      if (roll.state == RolloverState::kReady) ++roll_ready;
-      if (roll_schemes.find(roll.scheme) == std::string::npos) {
-        roll_schemes += (roll_schemes.empty() ? "" : ", ") + roll.scheme;
-      }
-    }
-    nlohmann::json hj;
-    hj["name"] = h.host;
-    hj["tlsa_state"] = to_string(h.tlsa.state);
-    hj["reason"] = h.tlsa.reason;
-    hj["base_domain"] = h.tlsa.base_domain;
-    hj["candidates"] = h.tlsa.candidates;
-    hj["insecure_mx"] = h.tlsa.insecure_mx;
-    hj["verdict"] = to_string(v.verdict);
-    hj["rollover"] = {{"state", to_string(roll.state)}, {"scheme", roll.scheme}, {"why", roll.why}};
-    hj["why"] = v.why;
-    hj["records"] = nlohmann::json::array();
+    lookups(mx, h, ev);
+    only_unusable(h, ev);
+    deferred_host(h, v, ev);
+    usable_rrset(h, rollover_readiness(h, v), ev);
+    tlsa_insecure(h, ev);
+  }
+  mx_insecure(transport, mx, ev);
+  coverage(transport, mx, t, ev);
+  mx_bogus(transport, mx, ev);
+  ev.state = dane_state(transport, mx, t, ev);
+  if (auto roll = rollover_advisory(transport)) ev.advisories.push_back(std::move(*roll));
+  return ev;
+}
+
+AreaView dane_view(const TransportData& transport, const MxData& mx, const Evaluation& ev) {
+  AreaView v;
+  nlohmann::json hosts = nlohmann::json::array();
+  for (const auto& h : transport.hosts) {
+    hosts.push_back(host_json(h));
+    v.facts.push_back({h.host, fmt::format("{} ({})", to_string(dane_verdict(h).verdict),
+                                           to_string(h.tlsa.state))});
     for (const auto& e : h.tlsa.entries) {
-      hj["records"].push_back({{"record", e.text},
-                               {"name", e.record ? e.record->mnemonic() : std::string()},
-                               {"usable", e.usable()},
-                               {"problem", e.problem}});
+      v.facts.push_back(
+          {"  TLSA", fmt::format("{}{}", e.text,
+                                 e.record ? " (" + e.record->mnemonic() + ")" : std::string())});
     }
-    if (h.tlsa.answer) hj["lookup"] = dns::to_json(*h.tlsa.answer);
-    hj["addresses"] = nlohmann::json::array();
-    for (const auto& p : h.probes) {
-      nlohmann::json aj{{"address", p.target.address}, {"tls", p.tls.has_value()}};
-      if (p.tls) {
-        aj["dane_enabled"] = p.tls->dane.enabled;
-        aj["authenticated"] = p.tls->dane.authenticated;
-        aj["match_depth"] = p.tls->dane.match_depth;
-        aj["matched"] = p.tls->dane.matched ? nlohmann::json(p.tls->dane.matched->text())
-                                            : nlohmann::json(nullptr);
-        if (!p.tls->dane.error.empty()) aj["error"] = p.tls->dane.error;
-      }
-      hj["addresses"].push_back(std::move(aj));
-    }
-    hosts.push_back(std::move(hj));
-    rep.facts.push_back(
-        Fact{h.host, fmt::format("{} ({})", to_string(v.verdict), to_string(h.tlsa.state))});
-    for (const auto& e : h.tlsa.entries) {
-      rep.facts.push_back(Fact{
-          "  TLSA", fmt::format("{}{}", e.text,
-                                e.record ? " (" + e.record->mnemonic() + ")" : std::string())});
-    }
+  }
+  v.details["hosts"] = std::move(hosts);
+  v.details["mx_secure"] = transport.mx_secure;
+  // JSON always carries details.rollover, also where no row is shown.
+  const Advisory roll = ev.advisories.empty() ? Advisory{"rollover", "not_applicable",
+                                                         "no MX host is authenticated by DANE now"}
+                                              : ev.advisories.front();
+  v.details["rollover"] = {{"status", roll.status}, {"summary", roll.summary}};
+  v.summary = dane_summary(transport, mx, dane_tally(transport), ev);
+  return v;
+}
 
-    const bool has_tlsa = h.tlsa.state == TlsaState::kUsable ||
-                          h.tlsa.state == TlsaState::kAllUnusable ||
-                          h.tlsa.state == TlsaState::kFailed;
-    with_tlsa += has_tlsa;
-    if (v.verdict == DaneVerdict::kAuthenticated) ++authenticated;
-    if (v.verdict == DaneVerdict::kDefer || v.verdict == DaneVerdict::kEncryptedOnly) ++deferred;
-
-    // Findings, one behaviour each.
-    if (h.tlsa.state == TlsaState::kHostFailed) {
-      findings.push_back(make_finding(
-          "dane.host_lookup_failed", h.host,
-          fmt::format("{}: a validating sender cannot use {} and defers the mail it would send "
-                      "there; it does not deliver without DANE instead",
-                      h.tlsa.reason, h.host),
-          address_evidence(mx, h.host),
-          "Make the host's A/AAAA records resolvable and DNSSEC-valid (fix the signatures or the "
-          "DS of the zone that holds them)."));
-    } else if (h.tlsa.state == TlsaState::kFailed) {
-      findings.push_back(make_finding(
-          "dane.tlsa_lookup_failed", h.host,
-          fmt::format("the TLSA lookup for {} failed, so DANE senders defer mail to it", h.host),
-          tlsa_evidence(h),
-          "Make the TLSA RRset resolvable and DNSSEC-valid (fix the zone's signatures or DS), "
-          "or remove it together with its DS chain."));
-    } else if (h.tlsa.state == TlsaState::kAllUnusable) {
-      findings.push_back(make_finding(
-          "dane.only_unusable", h.host,
-          fmt::format("every TLSA record for {} is unusable for SMTP", h.host), tlsa_evidence(h),
-          "Publish DANE-EE (3 1 1) or DANE-TA (2 1 1) records:\n" + suggested_tlsa(h)));
-    } else if (h.tlsa.state == TlsaState::kUsable && v.verdict == DaneVerdict::kDefer) {
-      const bool tls_missing = std::any_of(h.probes.begin(), h.probes.end(),
-                                           [](const net::ProbeResult& p) { return !p.tls; });
-      if (tls_missing) {
-        findings.push_back(make_finding(
-            "dane.no_tls", h.host,
-            fmt::format("{} publishes TLSA records but no TLS session could be set up: {}", h.host,
-                        v.why),
-            tlsa_evidence(h),
-            "Enable STARTTLS on the server (DANE senders require it), or withdraw the TLSA "
-            "records first."));
-      } else if (std::any_of(h.probes.begin(), h.probes.end(), [](const net::ProbeResult& p) {
-                   return p.tls && p.tls->dane.verify_error == X509_V_ERR_HOSTNAME_MISMATCH;
-                 })) {
-        // RFC 7672 §3.2.2: a DANE-TA(2) match still needs the MX host name in the certificate.
-        findings.push_back(make_finding(
-            "dane.name_mismatch", h.host,
-            fmt::format("the chain of {} matches a DANE-TA record, but the certificate is not "
-                        "issued for {}",
-                        h.host, h.host),
-            tlsa_evidence(h),
-            fmt::format("Issue the server certificate with {} in its subjectAltName, or publish "
-                        "a DANE-EE (3 1 1) record, which does not check names:\n{}",
-                        h.host, suggested_tlsa(h))));
-      } else {
-        std::string fix = suggested_tlsa(h);
-        findings.push_back(make_finding(
-            "dane.mismatch", h.host,
-            fmt::format("no TLSA record of {} matches the certificate chain it presents: {}",
-                        h.host, v.why),
-            tlsa_evidence(h),
-            fix.empty() ? std::string("Publish TLSA records that match the server's key.")
-                        : "Publish records that match the certificate the server presents now "
-                          "(keep the old ones until the new ones have been visible for a TTL):\n" +
-                              fix));
-      }
-    }
-    if (h.tlsa.state == TlsaState::kUsable) {
-      std::vector<std::string> bad;
-      for (const auto& e : h.tlsa.entries) {
-        if (!e.usable()) bad.push_back(fmt::format("{} ({})", e.text, e.problem));
-      }
-      if (!bad.empty()) {
-        findings.push_back(make_finding(
-            "dane.unusable_records", h.host,
-            fmt::format("{} of the TLSA records for {} are unusable and ignored", bad.size(),
-                        h.host),
-            bad, "Remove the unusable records; only DANE-TA(2) and DANE-EE(3) apply to SMTP."));
-      }
-      if (roll.state == RolloverState::kNotReady) {
-        // Advice about the next key change: today every DANE sender delivers (info level; the
-        // rollover row says it apart from the verdict).
-        findings.push_back(make_finding(
-            "dane.rollover_single", h.host, fmt::format("{}: {}", h.host, roll.why),
-            tlsa_evidence(h),
-            "Publish a second record before you need it: \"current + next\" (3 1 1 of the next "
-            "key as well) or \"3 1 1 + 2 1 1\" (the issuer's key too), e.g.:\n" +
-                suggested_tlsa(h)));
-      }
-    }
-    if (h.tlsa.state == TlsaState::kInsecure || h.tlsa.unprotected_answer) {
-      ++unprotected;
-      findings.push_back(make_finding(
-          "dane.tlsa_insecure", h.host,
-          fmt::format("TLSA records for {} are published, but DNSSEC does not protect them "
-                      "({}), so senders ignore them",
-                      h.host, h.tlsa.reason),
-          tlsa_evidence(h),
-          "Sign the zone that holds the MX host and its TLSA records (and the MX records), then "
-          "publish the DS at the registrar."));
-    }
-  }
-
-  // DNSSEC is there, TLSA is not: say exactly what to publish.
-  const bool mx_secure = transport.mx_secure;
-  // RFC 7672 §2.2.1: with an insecure MX RRset, DANE of the hosts protects only the last hop.
-  const bool host_dane =
-      std::any_of(transport.hosts.begin(), transport.hosts.end(), [](const HostTransport& h) {
-        return h.tlsa.insecure_mx &&
-               (h.tlsa.state == TlsaState::kUsable || h.tlsa.state == TlsaState::kAllUnusable ||
-                h.tlsa.state == TlsaState::kFailed);
-      });
-  if (transport.mx_lookup && !mx_secure && host_dane) {
-    findings.push_back(make_finding(
-        "dane.mx_insecure", domain,
-        fmt::format("the MX records of {} are not DNSSEC-secure: senders that apply DANE to "
-                    "secure MX hosts anyway (Postfix 3.6 and later by default) authenticate the "
-                    "hosts by their own names, but an attacker who forges the MX records can "
-                    "still redirect the mail, and stricter senders use no DANE at all",
-                    domain),
-        {mx.mx.describe()},
-        fmt::format("Sign the zone of {} and publish its DS at the registrar, so that the MX "
-                    "records are protected too.",
-                    domain)));
-  }
-  if (with_tlsa == 0 && unprotected == 0) {
-    for (const auto& h : transport.hosts) {
-      if (mx_secure && h.tlsa.state == TlsaState::kAbsent) {
-        std::string fix = suggested_tlsa(h);
-        findings.push_back(make_finding(
-            "dane.not_deployed", h.host,
-            fmt::format("{} is DNSSEC-signed but publishes no TLSA records", h.host), {},
-            fix.empty()
-                ? std::string("Publish a TLSA record for the server's key at ") + host_owner(h)
-                : "Publish:\n" + fix));
-      }
-    }
-  } else if (authenticated > 0 && authenticated < static_cast<int>(transport.hosts.size())) {
-    findings.push_back(make_finding(
-        "dane.partial", domain,
-        fmt::format("DANE authenticates {} of {} MX hosts; mail can still go to the others "
-                    "without it",
-                    authenticated, transport.hosts.size())));
-  }
-
-  rep.details["hosts"] = std::move(hosts);
-  rep.details["mx_secure"] = mx_secure;
-  // Rollover readiness: its own result beside the verdict (advice about the future).
-  Advisory roll{"rollover", "not_applicable", "no MX host is authenticated by DANE now"};
-  if (roll_judged > 0) {
-    roll.status = roll_ready == roll_judged ? "ready" : "not_ready";
-    roll.summary = fmt::format("{} of {} DANE-authenticated host(s) ready for a key change ({})",
-                               roll_ready, roll_judged, roll_schemes);
-  }
-  rep.details["rollover"] = {{"status", roll.status}, {"summary", roll.summary}};
-  // A row of its own only where DANE is in use; JSON always carries details.rollover.
-  if (roll_judged > 0) rep.advisories.push_back(std::move(roll));
-
-  const char* hosts_word = transport.mx_lookup ? "MX host(s)" : "host(s)";
-  bool critical = false, warning = false;
-  for (const auto& f : findings) {
-    critical |= finding_def(f.id).severity == Severity::kCritical;
-    warning |= finding_def(f.id).severity == Severity::kWarning;
-  }
-  if (transport.mx_lookup && mx.mx.security == dns::Security::kBogus) {
-    // RFC 7672 §2.1.1: a bogus MX RRset is a lookup failure; a DANE sender defers everything.
-    findings.push_back(make_finding(
-        "dane.mx_bogus", domain,
-        fmt::format("the MX records of {} fail DNSSEC validation, so DANE senders defer all mail",
-                    domain),
-        {mx.mx.describe()}, "Repair the zone's DNSSEC first (see the dnssec findings)."));
-    rep.status = Status::kFail;
-    rep.summary = "the MX records are bogus: DANE senders defer all mail";
-  } else if (transport.hosts.empty() && transport.mx_lookup && !mx.mx.is_answer()) {
-    // What could not be determined is an error, never "not deployed".
-    rep.status = Status::kError;
-    rep.summary =
-        fmt::format("not determined: the MX lookup failed ({})", dns::to_string(mx.mx.outcome));
-  } else if (transport.hosts.empty()) {
-    rep.status = Status::kNone;
-    rep.summary = "no MX hosts to protect";
-  } else if (critical || deferred > 0) {
-    rep.status = Status::kFail;
-    rep.summary = fmt::format("a DANE sender would defer mail to {} of {} {}", deferred,
-                              transport.hosts.size(), hosts_word);
-  } else if (with_tlsa == 0 && unprotected == 0) {
-    rep.status = Status::kNone;
-    // "DNSSEC is ready" only where a DANE sender securely learnt that no TLSA exists.
-    const bool ready = mx_secure && std::any_of(transport.hosts.begin(), transport.hosts.end(),
-                                                [](const HostTransport& h) {
-                                                  return h.tlsa.state == TlsaState::kAbsent;
-                                                });
-    rep.summary = ready ? "no TLSA records (DNSSEC is ready for them)"
-                        : "not deployed: " + transport.hosts.front().tlsa.reason;
-  } else if (warning || authenticated < static_cast<int>(transport.hosts.size())) {
-    rep.status = Status::kWarn;
-    rep.summary = fmt::format("DANE authenticates {} of {} {}", authenticated,
-                              transport.hosts.size(), hosts_word);
-  } else {
-    rep.status = Status::kPass;
-    rep.summary = fmt::format("DANE authenticates all {} {}", authenticated, hosts_word);
-  }
-  return rep;
+AreaReport dane_report(const TransportData& transport, const MxData& mx) {
+  const Evaluation ev = evaluate_dane(transport, mx);
+  return area_report(Area::kDane, ev, dane_view(transport, mx, ev), transport.elapsed_ms);
 }
 
 }  // namespace mc::checks

@@ -1,7 +1,8 @@
 // dane.hpp - the dane check: the verdict a DANE-enforcing sender (RFC 7672; Postfix
 // smtp_tls_security_level = dane) reaches for each MX host, and for the domain.
 //
-// evaluate_dane(transport, mx): PURE over the collected TLSA searches and probes.
+// evaluate_dane(transport, mx): PURE over the collected TLSA searches and probes: state, findings
+//   and the rollover advisory. dane_view(transport, mx, evaluation): rendering. dane_report: all.
 //   Per host: deliver authenticated / deliver encrypted but unauthenticated / deliver without
 //   DANE / defer. Domain status: pass when every MX host authenticates; fail when any host with
 //   TLSA would make the sender defer; warn for partial protection or unprotected TLSA; none when
@@ -10,7 +11,7 @@
 
 #include "checks/mx.hpp"
 #include "checks/transport.hpp"
-#include "core/report_model.hpp"
+#include "core/evaluation.hpp"
 
 namespace mc::checks {
 
@@ -44,6 +45,8 @@ struct HostRollover {
 };
 HostRollover rollover_readiness(const HostTransport& host, const HostDaneVerdict& verdict);
 
-AreaReport evaluate_dane(const TransportData& transport, const MxData& mx);
+Evaluation evaluate_dane(const TransportData& transport, const MxData& mx);
+AreaView dane_view(const TransportData& transport, const MxData& mx, const Evaluation& evaluation);
+AreaReport dane_report(const TransportData& transport, const MxData& mx);
 
 }  // namespace mc::checks
