@@ -4,6 +4,9 @@ schema), the result pages and the event stream, bad input, request limits, per-c
 and the audit cap (429 with Retry-After), the SSRF guard on and off (the lab's SMTP and HTTPS
 servers log every connection), the access log, and a clean SIGTERM shutdown.
 
+No sleep stands in for synchronisation: each test waits for the event itself (a log line, a
+response, a counter) with a deadline, through wait_until.
+
 Run by ctest inside the lab's network namespace (lab/lab.sh exec)."""
 import http.client
 import json
@@ -23,6 +26,27 @@ import jsonschema
 
 ARGS = None
 
+def wait_until(condition, what, timeout=20, every=0.02):
+    """condition()'s first truthy value, polled until timeout seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError("timed out after %s s waiting for %s" % (timeout, what))
+        time.sleep(every)
+
+
+def read_until_closed(sock):
+    """Everything the peer sends until it closes the connection."""
+    chunks = []
+    while True:
+        data = sock.recv(65536)
+        if not data:
+            return b"".join(chunks)
+        chunks.append(data)
+
 
 class Server:
     """One `mailcheck serve` process on 127.0.0.1 with a port the kernel picks."""
@@ -40,19 +64,14 @@ class Server:
             cmd.append("--allow-private")
         self.status = open(self.status_path, "w+")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.status)
-        deadline = time.monotonic() + 20
-        self.port = None
-        while time.monotonic() < deadline and self.port is None:
+
+        def listening():
             with open(self.status_path) as f:
                 m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", f.read())
-            if m:
-                self.port = int(m.group(1))
-            elif self.proc.poll() is not None:
+            if not m and self.proc.poll() is not None:
                 raise RuntimeError("mailcheck serve exited: " + open(self.status_path).read())
-            else:
-                time.sleep(0.05)
-        if self.port is None:
-            raise RuntimeError("mailcheck serve did not start")
+            return m and int(m.group(1))
+        self.port = wait_until(listening, "mailcheck serve to listen")
 
     def get(self, path, method="GET", headers=None, timeout=60):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
@@ -77,6 +96,10 @@ class Server:
                 out.append((lines["event"], json.loads(lines["data"])))
         return out
 
+    def health(self):
+        _, body = self.get("/healthz")
+        return json.loads(body)
+
     def stop(self, sig=signal.SIGTERM, timeout=30):
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
@@ -89,6 +112,14 @@ class Server:
     def access_lines(self):
         with open(self.access_log) as f:
             return [json.loads(line) for line in f if line.strip()]
+
+    def logged(self, target, count=1):
+        """The access log's lines for target, once there are count of them (the server writes a
+        line after the response is sent, so a client can be ahead of the log)."""
+        def lines():
+            mine = [x for x in self.access_lines() if x["target"] == target]
+            return mine if len(mine) >= count else None
+        return wait_until(lines, "%d access log line(s) for %s" % (count, target))
 
 
 def lab_log_lines(name, needle):
@@ -259,13 +290,11 @@ class Serve(unittest.TestCase):
 
     def test_access_log_is_one_json_object_per_request(self):
         self.server.get("/healthz?probe=access-log")
-        time.sleep(0.1)
+        mine = self.server.logged("/healthz?probe=access-log")
         lines = self.server.access_lines()
-        self.assertTrue(lines)
         for line in lines:
             for key in ("time", "client", "method", "target", "status", "bytes", "ms", "cache"):
                 self.assertIn(key, line)
-        mine = [x for x in lines if x["target"] == "/healthz?probe=access-log"]
         self.assertEqual(len(mine), 1)
         self.assertEqual(mine[0]["status"], 200)
         self.assertEqual(mine[0]["client"], "127.0.0.1")
@@ -302,7 +331,7 @@ class Limits(unittest.TestCase):
             self.assertEqual(api("dkim-ok.co.nz", "203.0.113.5"), 200)
             self.assertEqual(api("dkim-weak.co.nz", "203.0.113.5"), 429)
             self.assertEqual(api("dkim-weak.co.nz", "203.0.113.6"), 200)
-            time.sleep(0.1)
+            server.logged("/api/v1/check?domain=dkim-weak.co.nz", count=2)
             clients = {line["client"] for line in server.access_lines()}
             self.assertEqual(clients, {"203.0.113.5", "203.0.113.6"})
         finally:
@@ -327,10 +356,12 @@ class Limits(unittest.TestCase):
             _, body = server.get("/healthz")
             self.assertEqual(json.loads(body)["cached_results"], 1)
             self.assertGreater(json.loads(body)["cache_bytes"], 0)
-            time.sleep(1.5)
-            _, body = server.get("/healthz")
-            health = json.loads(body)
-            self.assertEqual((health["cached_results"], health["cache_bytes"]), (0, 0))
+            # /healthz sweeps the cache: the result leaves once its second is up.
+            def expired():
+                h = server.health()
+                return h if h["cached_results"] == 0 else None
+            health = wait_until(expired, "the result to expire", timeout=10)
+            self.assertEqual(health["cache_bytes"], 0)
         finally:
             server.stop()
 
@@ -338,22 +369,25 @@ class Limits(unittest.TestCase):
         server = Server("--max-connections", "4")
         idle = []
         try:
+            # Each connection has had an answer, so the server holds it, idle, for the next.
             for _ in range(4):
-                idle.append(socket.create_connection(("127.0.0.1", server.port), timeout=5))
-            time.sleep(0.2)
+                conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+                conn.request("GET", "/healthz")
+                conn.getresponse().read()
+                idle.append(conn)
             resp, _ = server.get("/healthz")
             self.assertEqual(resp.status, 200)  # not 503: the longest-idle one was closed
             closed = 0
-            for s in idle:
-                s.settimeout(2)
+            for conn in idle:
+                conn.sock.settimeout(2)
                 try:
-                    closed += s.recv(1) == b""
+                    closed += conn.sock.recv(1) == b""
                 except (socket.timeout, ConnectionResetError):
                     pass
             self.assertGreaterEqual(closed, 1)
         finally:
-            for s in idle:
-                s.close()
+            for conn in idle:
+                conn.close()
             server.stop()
 
     def test_forwarded_for_split_over_lines(self):
@@ -364,11 +398,9 @@ class Limits(unittest.TestCase):
             s.sendall(b"GET /healthz?xff=lines HTTP/1.1\r\nHost: x\r\n"
                       b"X-Forwarded-For: 9.9.9.9\r\nX-Forwarded-For: 203.0.113.7\r\n"
                       b"Connection: close\r\n\r\n")
-            while s.recv(4096):
-                pass
+            read_until_closed(s)
             s.close()
-            time.sleep(0.1)
-            mine = [x for x in server.access_lines() if x["target"] == "/healthz?xff=lines"]
+            mine = server.logged("/healthz?xff=lines")
             self.assertEqual([x["client"] for x in mine], ["203.0.113.7"])
         finally:
             server.stop()
@@ -396,7 +428,7 @@ class Limits(unittest.TestCase):
         server = Server("--shutdown-grace", grace)
         resp, _ = server.get("/check?domain=smtp-slow-drip.co.nz")
         self.assertEqual(resp.status, 200)
-        time.sleep(0.3)
+        self.assertEqual(server.health()["audits_running"], 1)
         start = time.monotonic()
         out = server.stop()
         self.assertEqual(server.proc.returncode, 0, out)
@@ -418,9 +450,24 @@ class SsrfGuard(unittest.TestCase):
     """serve-guard.co.nz is used by this test alone, so the lab servers' logs show exactly
     whether anything connected to its hosts."""
 
+    SMTP = ("127.25.4.1", 25, "smtp.log", "mx.serve-guard.co.nz")
+    HTTPS = ("127.43.0.40", 443, "https.log", "mta-sts.serve-guard.co.nz")
+
     def connections(self):
-        return (len(lab_log_lines("smtp.log", "mx.serve-guard.co.nz")),
-                len(lab_log_lines("https.log", "mta-sts.serve-guard.co.nz")))
+        return tuple(len(lab_log_lines(log, host)) for _, _, log, host in (self.SMTP, self.HTTPS))
+
+    def connections_after_a_marker(self):
+        """The lab servers log a connection when it ends, so a count taken at once can miss the
+        last ones: connect to each host once more, and count once that connection (which ended
+        after any the audit made) is in the log. The marker itself is not counted."""
+        counts = []
+        for address, port, log, host in (self.SMTP, self.HTTPS):
+            s = socket.create_connection((address, port), timeout=10)
+            marker = "%s:%d -> " % s.getsockname()[:2]
+            s.close()
+            wait_until(lambda: lab_log_lines(log, marker), "the marker connection in " + log)
+            counts.append(len([x for x in lab_log_lines(log, host) if marker not in x]))
+        return tuple(counts)
 
     def test_guard_on_connects_to_nothing_and_reports_why(self):
         server = Server(allow_private=False)
@@ -439,8 +486,7 @@ class SsrfGuard(unittest.TestCase):
             sts_ids = {f["id"] for f in report["findings"] if f["check"] == "mta_sts"}
             self.assertIn("mta_sts.policy_host_not_public", sts_ids)
             self.assertEqual(report["checks"]["dmarc"]["status"], "pass")
-            time.sleep(0.5)  # the lab servers log when a connection ends
-            self.assertEqual(self.connections(), before)
+            self.assertEqual(self.connections_after_a_marker(), before)
         finally:
             server.stop()
 
@@ -452,8 +498,7 @@ class SsrfGuard(unittest.TestCase):
             self.assertEqual(resp.status, 200)
             self.assertEqual(report["checks"]["starttls"]["status"], "pass")
             self.assertEqual(report["checks"]["mta_sts"]["status"], "pass")
-            time.sleep(0.5)
-            after = self.connections()
+            after = self.connections_after_a_marker()
             self.assertGreater(after[0], before[0])
             self.assertGreater(after[1], before[1])
         finally:
