@@ -86,6 +86,7 @@ class AuditService {
   void sweep();
   std::size_t audits_started() const { return started_; }
   void stop_starting() { stopping_ = true; }
+  bool stopping() const { return stopping_; }
   const ServiceConfig& config() const { return config_; }
 
  private:

@@ -2,7 +2,8 @@
 """serve_test.py - `mailcheck serve` inside the lab: the JSON API (validated against the report
 schema), the result pages and the event stream, bad input, request limits, per-client rate limits
 and the audit cap (429 with Retry-After), the SSRF guard on and off (the lab's SMTP and HTTPS
-servers log every connection), the access log, and a clean SIGTERM shutdown.
+servers log every connection), the access log, the event stream's headers, and a clean SIGTERM
+shutdown.
 
 No sleep stands in for synchronisation: each test waits for the event itself (a log line, a
 response, a counter) with a deadline, through wait_until.
@@ -25,6 +26,12 @@ import labenv
 import jsonschema
 
 ARGS = None
+
+# The headers that describe one body rather than every response.
+PER_BODY_HEADERS = {"content-type", "content-length", "age", "x-cache", "connection"}
+SECURITY_HEADERS = {"content-security-policy", "x-content-type-options", "x-frame-options",
+                    "referrer-policy", "cross-origin-opener-policy"}
+
 
 def wait_until(condition, what, timeout=20, every=0.02):
     """condition()'s first truthy value, polled until timeout seconds have passed."""
@@ -209,14 +216,28 @@ class Serve(unittest.TestCase):
 
     def test_security_headers_everywhere(self):
         for path in ("/", "/check?domain=showcase.co.nz&wait=1", "/healthz", "/static/app.js",
-                     "/nope"):
-            resp, _ = self.server.get(path)
-            csp = resp.getheader("Content-Security-Policy")
-            self.assertIn("default-src 'none'", csp, path)
-            self.assertIn("script-src 'self'", csp, path)
-            self.assertNotIn("unsafe", csp, path)
-            self.assertEqual(resp.getheader("X-Content-Type-Options"), "nosniff", path)
-            self.assertEqual(resp.getheader("X-Frame-Options"), "DENY", path)
+                     "/nope", "/api/v1/events?domain=showcase.co.nz", "/api/v1/check"):
+            for method in ("GET", "HEAD"):
+                resp, _ = self.server.get(path, method=method)
+                csp = resp.getheader("Content-Security-Policy")
+                self.assertIn("default-src 'none'", csp, path)
+                self.assertIn("script-src 'self'", csp, path)
+                self.assertNotIn("unsafe", csp, path)
+                self.assertEqual(resp.getheader("X-Content-Type-Options"), "nosniff", path)
+                self.assertEqual(resp.getheader("X-Frame-Options"), "DENY", path)
+                self.assertEqual(resp.getheader("Referrer-Policy"), "no-referrer", path)
+                self.assertEqual(resp.getheader("Cross-Origin-Opener-Policy"), "same-origin",
+                                 path)
+
+    def test_event_stream_carries_every_header_the_json_api_does(self):
+        api, _ = self.server.get("/api/v1/check?domain=showcase.co.nz")
+        stream, _ = self.server.get("/api/v1/events?domain=showcase.co.nz")
+        self.assertEqual(stream.getheader("Content-Type"), "text/event-stream")
+        shared = {k.lower(): v for k, v in api.getheaders() if k.lower() not in PER_BODY_HEADERS}
+        self.assertLessEqual(SECURITY_HEADERS, shared.keys())
+        got = {k.lower(): v for k, v in stream.getheaders()}
+        for name, value in shared.items():
+            self.assertEqual(got.get(name), value, name)
 
     def test_request_limits(self):
         resp, _ = self.server.get("/", method="POST")

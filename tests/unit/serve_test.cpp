@@ -1,11 +1,16 @@
-// serve_test.cpp - the web checker's pure parts: per-client rate limits and the pages' escaping.
+// serve_test.cpp - the web checker: per-client rate limits, the pages' escaping, the input, the
+// headers every answer carries.
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <map>
 #include <regex>
 
+#include "serve/event_stream.hpp"
 #include "serve/input.hpp"
 #include "serve/pages.hpp"
 #include "serve/rate_limit.hpp"
+#include "serve/response.hpp"
 
 namespace mc::serve {
 namespace {
@@ -135,6 +140,34 @@ TEST(Input, ForwardedForIsBelievedOnlyFromATrustedProxy) {
   EXPECT_EQ(client_key("2001:db8:1:2:bbbb::9"), "2001:db8:1:2::/64");
   EXPECT_EQ(client_key("203.0.113.5"), "203.0.113.5");
   EXPECT_EQ(canonical_address("example.nz"), "");
+}
+
+// header_map - a message's header fields, by lower-case name.
+std::map<std::string, std::string> header_map(const http::response<http::string_body>& m) {
+  std::map<std::string, std::string> out;
+  for (const auto& f : m) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out[name] = std::string(f.value());
+  }
+  return out;
+}
+
+TEST(Response, TheEventStreamCarriesEveryHeaderAJsonAnswerCarries) {
+  const auto json =
+      header_map(to_message(json_error(http::status::bad_request, "code", "message"), 11, true));
+  const auto stream = header_map(to_message(event_stream_response(), 11, false));
+  for (const char* name : {"content-security-policy", "x-content-type-options", "x-frame-options",
+                           "referrer-policy", "cross-origin-opener-policy", "cache-control"}) {
+    ASSERT_TRUE(json.count(name)) << name;
+  }
+  for (const auto& [name, value] : json) {
+    if (name == "content-type" || name == "content-length") continue;
+    EXPECT_EQ(stream.count(name) ? stream.at(name) : "(none)", value) << name;
+  }
+  EXPECT_EQ(stream.at("content-type"), "text/event-stream");
+  EXPECT_EQ(stream.count("content-length"), 0u) << "a stream ends with its connection";
+  EXPECT_EQ(stream.at("connection"), "close");
 }
 
 }  // namespace
