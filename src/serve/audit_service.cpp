@@ -54,17 +54,27 @@ AuditService::AuditService(asio::any_io_executor executor, ServiceConfig config)
       config_(std::move(config)),
       limiter_(config_.audits_per_minute, config_.audit_burst) {}
 
-AuditService::Lookup AuditService::get(const DomainName& domain, const std::string& client) {
-  const auto now = std::chrono::steady_clock::now();
+AuditService::Lookup AuditService::peek(const DomainName& domain, const std::string& client) {
   const std::string& key = domain.str();
   sweep();
   if (auto it = cache_.find(key); it != cache_.end()) return {Outcome::kCached, it->second, {}};
   if (auto it = running_jobs_.find(key); it != running_jobs_.end()) {
     return {Outcome::kJoined, it->second, {}};
   }
-  if (stopping_) return {Outcome::kStopping, nullptr, std::chrono::seconds(30)};
+  if (stopping_) return {Outcome::kStopping, nullptr, kStoppingRetryAfter};
   if (running_ >= config_.max_running) return {Outcome::kBusy, nullptr, std::chrono::seconds(5)};
-  if (auto wait = limiter_.take(client, now)) return {Outcome::kRateLimited, nullptr, *wait};
+  if (auto wait = limiter_.peek(client, std::chrono::steady_clock::now())) {
+    return {Outcome::kRateLimited, nullptr, *wait};
+  }
+  return {Outcome::kStarted, nullptr, {}};
+}
+
+AuditService::Lookup AuditService::get(const DomainName& domain, const std::string& client) {
+  Lookup found = peek(domain, client);
+  if (found.outcome != Outcome::kStarted) return found;
+  // peek() saw a token; one event loop, so it is still there.
+  (void)limiter_.take(client, std::chrono::steady_clock::now());
+  const std::string& key = domain.str();
   auto job = std::make_shared<Job>(executor_, key);
   running_jobs_[key] = job;
   ++running_;

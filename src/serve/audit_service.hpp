@@ -73,11 +73,17 @@ class AuditService {
   };
   struct Lookup {
     Outcome outcome = Outcome::kBusy;
-    std::shared_ptr<Job> job;  // for kCached, kJoined, kStarted
+    std::shared_ptr<Job> job;  // for kCached, kJoined, kStarted (get() only)
     std::chrono::seconds retry_after{0};
   };
+  // The Retry-After of a refusal because the server is stopping.
+  static constexpr std::chrono::seconds kStoppingRetryAfter{30};
+
   // get - the domain's job: cached, running, or started for this client if the limits allow.
   Lookup get(const DomainName& domain, const std::string& client);
+  // peek - what get() would answer, changing nothing: kStarted (with no job) means an audit
+  // would start; no token is spent.
+  Lookup peek(const DomainName& domain, const std::string& client);
 
   std::size_t running() const { return running_; }
   std::size_t cached() const { return cache_.size(); }

@@ -98,8 +98,11 @@ Request parse_request(const http::request<http::empty_body>& msg) {
 Router::Router(AuditService& service, std::function<std::size_t()> open_connections)
     : service_(service), open_connections_(std::move(open_connections)), started_(Clock::now()) {}
 
-// lookup - the domain's job for this client, or the response that says why there is none.
-Router::Found Router::lookup(const Request& req, const std::string& client, bool api) {
+// lookup - the domain's job for this client, or the response that says why there is none. Unless
+// may_start, nothing is started and no rate-limit token is spent: a job is found only when cached
+// or running, and a refusal is the one starting would get.
+Router::Found Router::lookup(const Request& req, const std::string& client, bool api,
+                             bool may_start) {
   Found out;
   auto it = req.query.find("domain");
   const std::string given = it == req.query.end() ? "" : it->second;
@@ -121,8 +124,12 @@ Router::Found Router::lookup(const Request& req, const std::string& client, bool
     return out;
   }
   out.domain = domain->str();
-  auto found = service_.get(*domain, client_key(client));
-  out.cache = std::string(to_string(found.outcome));
+  auto found = may_start ? service_.get(*domain, client_key(client))
+                         : service_.peek(*domain, client_key(client));
+  // Peeking, kStarted means that an audit would start, not that one did: "-", no audit involved.
+  if (may_start || found.outcome != AuditService::Outcome::kStarted) {
+    out.cache = std::string(to_string(found.outcome));
+  }
   switch (found.outcome) {
     case AuditService::Outcome::kCached:
     case AuditService::Outcome::kJoined:
@@ -196,22 +203,30 @@ Routed Router::audit_route(const Request& req, const std::string& client) {
     out.response = std::move(*refused);
     return out;
   }
-  Found f = lookup(req, client, out.api);
+  // HEAD is for the headers: it must not cost an audit (nor a client's token) or wait for one.
+  const bool head = req.method == http::verb::head;
+  Found f = lookup(req, client, out.api, !head);
   out.cache = f.cache;
+  const bool done = f.job && f.job->done;
   if (f.refusal) {
     out.response = std::move(*f.refusal);
   } else if (req.path == "/api/v1/events") {
-    if (req.method == http::verb::head) {
+    if (head) {
       out.response = event_stream_response();
     } else {
       out.stream = std::move(f.job);
     }
-  } else if (!f.job->done && !out.api && req.query.count("wait") == 0) {
+  } else if (!done && !out.api && req.query.count("wait") == 0) {
     const auto name = DomainName::parse(f.domain);
     out.response = html(http::status::ok,
                         pending_page(f.domain, name ? name->unicode() : f.domain, out.profile));
-  } else {
+  } else if (done || !head) {
     out.wait_for = std::move(f.job);
+  } else {
+    // A result still to come: GET would wait for it, so only its length is unknown.
+    if (out.api) out.response.content_type = "application/json";
+    out.response.length_known = false;
+    out.response.headers.emplace_back("X-Cache", f.job ? f.cache : "miss");
   }
   out.response.cache = out.cache;
   return out;

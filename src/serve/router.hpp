@@ -3,7 +3,8 @@
 // Exports: parse_request(), a request's method, path, query and X-Forwarded-For, or the refusal
 // it gets (405, 400); Router, whose route() picks the answer: one ready now (a page, an asset,
 // /healthz, a refusal, a cached result), one made by finished() once a job is done (wait_for), or
-// an event stream (stream).
+// an event stream (stream). HEAD on an audit route answers with the status and headers GET would,
+// from what is cached or running, and neither starts an audit nor waits for one (RFC 9110 §9.3.2).
 // Ownership: a Router holds a reference to the server's AuditService, which outlives it.
 #pragma once
 
@@ -49,7 +50,7 @@ class Router {
     std::optional<Response> refusal;
     std::string cache = "-";
   };
-  Found lookup(const Request& req, const std::string& client, bool api);
+  Found lookup(const Request& req, const std::string& client, bool api, bool may_start);
   Routed audit_route(const Request& req, const std::string& client);
   Response health();
 

@@ -1,6 +1,6 @@
 // server.hpp - `mailcheck serve`: the public web checker and its JSON API on one event loop.
 //
-// Routes (GET and HEAD only; anything else is 405):
+// Routes (GET and HEAD only; anything else is 405; HEAD of an audit route starts no audit):
 //   /                          the form
 //   /check?domain=D[&wait=1]   the result page: the whole report when cached (or with wait=1),
 //                              else a frame that fills from the event stream

@@ -2,8 +2,8 @@
 """serve_test.py - `mailcheck serve` inside the lab: the JSON API (validated against the report
 schema), the result pages and the event stream, bad input, request limits, per-client rate limits
 and the audit cap (429 with Retry-After), the SSRF guard on and off (the lab's SMTP and HTTPS
-servers log every connection), the access log, the event stream's headers, and a clean SIGTERM
-shutdown.
+servers log every connection), the access log, HEAD on the audit routes (which starts no audit),
+the event stream's headers, and a clean SIGTERM shutdown.
 
 No sleep stands in for synchronisation: each test waits for the event itself (a log line, a
 response, a counter) with a deadline, through wait_until.
@@ -238,6 +238,35 @@ class Serve(unittest.TestCase):
         got = {k.lower(): v for k, v in stream.getheaders()}
         for name, value in shared.items():
             self.assertEqual(got.get(name), value, name)
+
+    def test_head_on_an_audit_route_starts_no_audit(self):
+        domain = "dmarc-ruf.co.nz"  # audited by this test alone
+        started = self.server.health()["audits_started"]
+        for route, content_type in (("/check?domain=", "text/html; charset=utf-8"),
+                                    ("/check?wait=1&domain=", "text/html; charset=utf-8"),
+                                    ("/api/v1/check?domain=", "application/json"),
+                                    ("/api/v1/events?domain=", "text/event-stream")):
+            resp, body = self.server.get(route + domain, method="HEAD", timeout=10)
+            self.assertEqual(resp.status, 200, route)
+            self.assertEqual(body, b"", route)
+            self.assertEqual(resp.getheader("Content-Type"), content_type, route)
+            self.assertEqual(self.server.logged(route + domain)[0]["cache"], "-", route)
+        self.assertEqual(self.server.health()["audits_started"], started)
+        # HEAD reads its input as GET does.
+        resp, _ = self.server.get("/api/v1/check?domain=a..b", method="HEAD")
+        self.assertEqual(resp.status, 400)
+        resp, _ = self.server.get("/api/v1/events?domain=%s&profile=pci" % domain, method="HEAD")
+        self.assertEqual(resp.status, 400)
+        # Nothing was cached or is running: GET starts the first audit of the domain.
+        resp, body = self.server.get("/api/v1/check?domain=" + domain)
+        self.assertEqual(resp.status, 200)
+        self.assertEqual(resp.getheader("X-Cache"), "miss")
+        self.assertEqual(self.server.health()["audits_started"], started + 1)
+        # Of a result at hand, HEAD gives every header GET gives, the length included.
+        head, empty = self.server.get("/api/v1/check?domain=" + domain, method="HEAD")
+        self.assertEqual(empty, b"")
+        self.assertEqual(head.getheader("X-Cache"), "hit")
+        self.assertEqual(int(head.getheader("Content-Length")), len(body))
 
     def test_request_limits(self):
         resp, _ = self.server.get("/", method="POST")

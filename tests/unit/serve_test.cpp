@@ -1,16 +1,20 @@
 // serve_test.cpp - the web checker: per-client rate limits, the pages' escaping, the input, the
-// headers every answer carries.
+// headers every answer carries, and the router on an event loop that never runs (HEAD starts no
+// audit).
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
 #include <cctype>
 #include <map>
 #include <regex>
 
+#include "serve/audit_service.hpp"
 #include "serve/event_stream.hpp"
 #include "serve/input.hpp"
 #include "serve/pages.hpp"
 #include "serve/rate_limit.hpp"
 #include "serve/response.hpp"
+#include "serve/router.hpp"
 
 namespace mc::serve {
 namespace {
@@ -70,6 +74,16 @@ TEST(RateLimiter, ZeroRateNeverRefills) {
   auto wait = limiter.take("a", t0 + 24h);
   ASSERT_TRUE(wait);
   EXPECT_GE(*wait, 60s);
+}
+
+TEST(RateLimiter, PeekSpendsNothing) {
+  RateLimiter limiter(0, 1);
+  const auto t0 = Clock::time_point{} + 1h;
+  EXPECT_FALSE(limiter.peek("a", t0));
+  EXPECT_FALSE(limiter.peek("a", t0));
+  EXPECT_FALSE(limiter.take("a", t0));  // the one token is still there
+  EXPECT_TRUE(limiter.peek("a", t0));
+  EXPECT_TRUE(limiter.take("a", t0));
 }
 
 TEST(Pages, EscapeWhatTheUserTyped) {
@@ -168,6 +182,57 @@ TEST(Response, TheEventStreamCarriesEveryHeaderAJsonAnswerCarries) {
   EXPECT_EQ(stream.at("content-type"), "text/event-stream");
   EXPECT_EQ(stream.count("content-length"), 0u) << "a stream ends with its connection";
   EXPECT_EQ(stream.at("connection"), "close");
+}
+
+// A router on an event loop that never runs: an audit it starts is counted, never run.
+struct RouterTest : ::testing::Test {
+  RouterTest() : service(io.get_executor(), config()), router(service, [] { return 1u; }) {}
+  static ServiceConfig config() {
+    ServiceConfig c;
+    c.audits_per_minute = 0;  // one fresh audit per client, ever
+    c.audit_burst = 1;
+    return c;
+  }
+  Routed route(http::verb method, const std::string& target) {
+    http::request<http::empty_body> msg{method, target, 11};
+    return router.route(parse_request(msg), "192.0.2.1");
+  }
+  boost::asio::io_context io;
+  AuditService service;
+  Router router;
+};
+
+TEST_F(RouterTest, HeadOnAnAuditRouteStartsNoAuditAndSpendsNoToken) {
+  const std::map<std::string, std::string> type = {
+      {"/check?domain=example.nz", "text/html; charset=utf-8"},
+      {"/check?wait=1&domain=example.nz", "text/html; charset=utf-8"},
+      {"/api/v1/check?domain=example.nz", "application/json"},
+      {"/api/v1/events?domain=example.nz", "text/event-stream"}};
+  for (const auto& [target, content_type] : type) {
+    Routed r = route(http::verb::head, target);
+    EXPECT_EQ(r.response.status, http::status::ok) << target;
+    EXPECT_EQ(r.response.content_type, content_type) << target;
+    EXPECT_FALSE(r.wait_for) << target;
+    EXPECT_FALSE(r.stream) << target;
+    EXPECT_EQ(r.cache, "-") << target;
+  }
+  EXPECT_EQ(service.audits_started(), 0u);
+  EXPECT_EQ(route(http::verb::head, "/api/v1/check?domain=a..b").response.status,
+            http::status::bad_request);
+  // The client's one token is still there: GET starts the audit.
+  Routed get = route(http::verb::get, "/api/v1/check?domain=example.nz");
+  EXPECT_TRUE(get.wait_for);
+  EXPECT_EQ(get.cache, "miss");
+  EXPECT_EQ(service.audits_started(), 1u);
+  // Joining: HEAD has the headers at once and does not wait.
+  Routed joined = route(http::verb::head, "/api/v1/check?domain=example.nz");
+  EXPECT_FALSE(joined.wait_for);
+  EXPECT_EQ(joined.cache, "joined");
+  EXPECT_FALSE(joined.response.length_known);
+  // No token is left: HEAD says what GET would (429), and still starts nothing.
+  Routed refused = route(http::verb::head, "/api/v1/check?domain=example.co.nz");
+  EXPECT_EQ(refused.response.status, http::status::too_many_requests);
+  EXPECT_EQ(service.audits_started(), 1u);
 }
 
 }  // namespace
