@@ -99,6 +99,12 @@ asio::awaitable<void> AuditService::run(std::shared_ptr<Job> job) {
   } catch (const std::exception& e) {
     result = make_error(ErrorKind::kInternal, std::string("internal error: ") + e.what());
   }
+  if (job->cancelled) {
+    // Its readers have been answered; a late result is not kept.
+    running_jobs_.erase(job->domain);
+    --running_;
+    co_return;
+  }
   if (result) {
     job->report = std::move(*result);
     job->areas.clear();  // the report holds them; area_at() reads them there
@@ -116,6 +122,19 @@ asio::awaitable<void> AuditService::run(std::shared_ptr<Job> job) {
   --running_;
   if (job->report) remember(job);  // a failure to run is not a result worth keeping
   job->notify();
+}
+
+std::size_t AuditService::cancel_running() {
+  std::size_t n = 0;
+  for (auto& [domain, job] : running_jobs_) {
+    if (job->done) continue;
+    job->cancelled = true;
+    job->done = true;
+    job->error = "the checker is restarting, so the audit was cancelled; try again shortly";
+    job->notify();
+    ++n;
+  }
+  return n;
 }
 
 void AuditService::remember(const std::shared_ptr<Job>& job) {

@@ -4,7 +4,9 @@
 //
 // A Job collects a domain's areas as the audit decides them; readers (a streaming page, the JSON
 // API) wait on it with wait_change(), which returns at the next change. Finished jobs stay in the
-// cache until their TTL passes, so a shared result URL opens instantly.
+// cache until their TTL passes, so a shared result URL opens instantly. At shutdown, jobs still
+// running past the grace period are cancelled: they end without a report, and their readers tell
+// their clients to come back (503).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -30,8 +32,9 @@ struct Job {
   std::vector<Area> decided;      // the areas in the order they were decided
   std::vector<AreaReport> areas;  // while running: the decided areas (then held by the report)
   std::optional<Report> report;   // when done and the audit ran
-  std::string error;              // when done and the audit could not run
+  std::string error;              // when done and the audit could not run, or was cancelled
   bool done = false;
+  bool cancelled = false;  // at shutdown; done too, and never cached
   std::chrono::steady_clock::time_point finished;
   std::size_t bytes = 0;  // what the cache counts against its budget
   // Renderings made once for every reader of a cached result, by variant ("json", "page",
@@ -93,6 +96,9 @@ class AuditService {
   std::size_t audits_started() const { return started_; }
   void stop_starting() { stopping_ = true; }
   bool stopping() const { return stopping_; }
+  // cancel_running - end every running job as cancelled and wake its readers; the audits
+  // themselves are abandoned (they end with the event loop). Returns how many were cancelled.
+  std::size_t cancel_running();
   const ServiceConfig& config() const { return config_; }
 
  private:

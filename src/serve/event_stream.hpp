@@ -29,7 +29,8 @@ boost::asio::awaitable<std::size_t> send_event_stream(boost::beast::tcp_stream& 
 
 std::string area_event_text(const AreaReport& a);
 // end_event_text - "done" with the overview (judged against profile, "" for none), or "failed"
-// with the reason the job has no report (the audit could not run).
+// with the reason the job has no report (an audit that could not run, or one cancelled at
+// shutdown).
 std::string end_event_text(const Job& job, const std::string& profile);
 
 }  // namespace mc::serve

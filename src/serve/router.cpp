@@ -235,7 +235,11 @@ Routed Router::audit_route(const Request& req, const std::string& client) {
 Response Router::finished(const Routed& routed) {
   Job& job = *routed.wait_for;
   Response r;
-  if (!job.report) {
+  if (job.cancelled) {
+    r = with_retry_after(refuse(routed.api, http::status::service_unavailable, "stopping",
+                                std::string(kRestarting), {}),
+                         AuditService::kStoppingRetryAfter);
+  } else if (!job.report) {
     r = routed.api ? json_error(http::status::internal_server_error, "audit_failed", job.error)
                    : html(http::status::internal_server_error,
                           message_page("The audit could not run", job.error));

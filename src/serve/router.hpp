@@ -39,8 +39,8 @@ class Router {
 
   Routed route(const Request& req, const std::string& client);
 
-  // finished - the answer for a request that waited for its job: the report, or 500 when the
-  // audit could not run.
+  // finished - the answer for a request that waited for its job: the report; 500 when the audit
+  // could not run; 503 with Retry-After when it was cancelled at shutdown.
   static Response finished(const Routed& routed);
 
  private:

@@ -41,6 +41,9 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kHeaderLimit = 8 * 1024;
+// After the audits are cancelled at shutdown, how long their waiting clients have to be sent
+// their 503 (and the streams their last event) before every connection is closed.
+constexpr auto kShutdownFlush = std::chrono::seconds(1);
 
 // Connections - counts per client, and the open streams (closed at shutdown).
 struct Connections {
@@ -234,7 +237,9 @@ class Server {
     // co_await expressions: everything here is built by plain functions into distinct names.
     beast::flat_buffer buffer;
     bool first = true;
-    while (!stopping_) {
+    // A connection accepted before the server began to stop has its first request answered
+    // (a 503 unless cached); keep-alive ends with it.
+    while (first || !stopping_) {
       http::request_parser<http::empty_body> parser;
       parser.header_limit(kHeaderLimit);
       stream.expires_after(first ? config_.request_timeout : config_.idle_timeout);
@@ -301,7 +306,8 @@ class Server {
     asio::co_spawn(io_, drain(), asio::detached);
   }
 
-  // drain - wait out the grace period, then close every connection and stop the loop.
+  // drain - wait out the grace period, cancel what still runs, let every waiting client have
+  // its answer, then close what is left (idle keep-alive connections) and stop the loop.
   asio::awaitable<void> drain() {
     const auto deadline = Clock::now() + config_.shutdown_grace;
     asio::steady_timer t(io_);
@@ -309,10 +315,14 @@ class Server {
       t.expires_after(std::chrono::milliseconds(20));
       co_await t.async_wait(kTuple);
     }
-    const std::size_t cancelled = service_.running();
-    // Give finished streams a moment to flush their last event, then close what is left.
-    t.expires_after(std::chrono::milliseconds(100));
-    co_await t.async_wait(kTuple);
+    // A client waiting on a cancelled audit is told to come back (503, Retry-After), not cut
+    // off: its session wakes, writes that and closes, since the server is stopping.
+    const std::size_t cancelled = service_.cancel_running();
+    const auto flushed_by = Clock::now() + kShutdownFlush;
+    do {
+      t.expires_after(std::chrono::milliseconds(20));
+      co_await t.async_wait(kTuple);
+    } while (conns_->idle.size() < conns_->total && Clock::now() < flushed_by);
     for (auto* s : conns_->streams) {
       boost::system::error_code ignored;
       s->socket().shutdown(tcp::socket::shutdown_both, ignored);

@@ -12,7 +12,8 @@
 // and per client (503); fresh audits capped overall and rate-limited per client (429 with
 // Retry-After); results cached for a TTL. The SSRF guard (AuditOptions::public_only) is on unless
 // allow_private. SIGTERM/SIGINT: stop accepting, let running audits finish within the grace
-// period, then cancel the rest and return. One JSON line per request goes to the access log.
+// period, then cancel the rest (a client waiting on one gets 503 with Retry-After) and return.
+// One JSON line per request goes to the access log.
 //
 // The parts: server.cpp (connections, timeouts, shutdown), router.cpp (request to answer),
 // event_stream.cpp, access_log.cpp, response.cpp (the headers every answer carries).

@@ -3,7 +3,8 @@
 schema), the result pages and the event stream, bad input, request limits, per-client rate limits
 and the audit cap (429 with Retry-After), the SSRF guard on and off (the lab's SMTP and HTTPS
 servers log every connection), the access log, HEAD on the audit routes (which starts no audit),
-the event stream's headers, and a clean SIGTERM shutdown.
+the event stream's headers, and a clean SIGTERM shutdown (clients waiting on a cancelled audit get
+503 with Retry-After).
 
 No sleep stands in for synchronisation: each test waits for the event itself (a log line, a
 response, a counter) with a deadline, through wait_until.
@@ -55,6 +56,28 @@ def read_until_closed(sock):
         chunks.append(data)
 
 
+def split_response(raw):
+    """(status, {lower-case header: value}, body) of one raw HTTP/1.1 response."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    return int(lines[0].split()[1]), headers, body
+
+
+def stream_events(body):
+    """The (event, data) pairs of a text/event-stream body; comment lines are not events."""
+    out = []
+    for block in body.decode().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines()
+                      if ": " in line and not line.startswith(":"))
+        if "event" in fields:
+            out.append((fields["event"], json.loads(fields["data"])))
+    return out
+
+
 class Server:
     """One `mailcheck serve` process on 127.0.0.1 with a port the kernel picks."""
 
@@ -96,12 +119,15 @@ class Server:
         """The event stream of one domain: a list of (event, data)."""
         resp, body = self.get("/api/v1/events?domain=" + urllib.parse.quote(domain) + extra)
         assert resp.status == 200, (resp.status, body)
-        out = []
-        for block in body.decode().split("\n\n"):
-            lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-            if "event" in lines:
-                out.append((lines["event"], json.loads(lines["data"])))
-        return out
+        return stream_events(body)
+
+    def send(self, path, method="GET"):
+        """A socket that has sent one request (Connection: close): read it with
+        read_until_closed."""
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+        s.sendall(("%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                   % (method, path)).encode())
+        return s
 
     def health(self):
         _, body = self.get("/healthz")
@@ -472,6 +498,38 @@ class Limits(unittest.TestCase):
             self.assertEqual(report["domain"], "smtp-slow-drip.co.nz")
         finally:
             server.stop()
+
+    def test_clients_waiting_on_a_cancelled_audit_get_503(self):
+        server = Server("--shutdown-grace", "0.5")
+        waiting = []
+        try:
+            query = "domain=smtp-slow-drip.co.nz"
+            waiting = [server.send("/api/v1/check?" + query), server.send("/check?wait=1&" + query),
+                       server.send("/api/v1/events?" + query)]
+            # Accepted (a health check's own connection is the fourth): each is answered.
+            wait_until(lambda: server.health()["connections"] >= 4, "the clients to connect")
+            self.assertEqual(server.health()["audits_running"], 1)
+            server.proc.send_signal(signal.SIGTERM)
+            answers = [split_response(read_until_closed(s)) for s in waiting]
+            server.proc.wait(timeout=30)  # a second signal would stop it at once
+        finally:
+            for s in waiting:
+                s.close()
+            out = server.stop()
+        self.assertIn("stopped (1 audit(s) cancelled)", out)
+        self.assertEqual(server.proc.returncode, 0, out)
+        for status, headers, body in answers[:2]:
+            self.assertEqual(status, 503, body)
+            self.assertGreaterEqual(int(headers["retry-after"]), 1)
+            self.assertEqual(headers["connection"], "close")
+        self.assertEqual(json.loads(answers[0][2])["error"]["code"], "stopping")
+        self.assertIn(b"try again", answers[1][2])
+        # The stream had its 200 long before: it ends with a failed event that says why.
+        status, _, body = answers[2]
+        self.assertEqual(status, 200)
+        event, data = stream_events(body)[-1]
+        self.assertEqual(event, "failed")
+        self.assertIn("restarting", data["error"])
 
     def stop_during_a_slow_audit(self, grace):
         """Start an audit that takes seconds, SIGTERM the server: (its log, seconds to exit)."""

@@ -1,8 +1,9 @@
 // serve_test.cpp - the web checker: per-client rate limits, the pages' escaping, the input, the
-// headers every answer carries, and the router on an event loop that never runs (HEAD starts no
-// audit).
+// headers every answer carries, and the router (HEAD starts no audit; a cancelled audit's clients
+// get 503) on an event loop that never runs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <cctype>
 #include <map>
@@ -233,6 +234,26 @@ TEST_F(RouterTest, HeadOnAnAuditRouteStartsNoAuditAndSpendsNoToken) {
   Routed refused = route(http::verb::head, "/api/v1/check?domain=example.co.nz");
   EXPECT_EQ(refused.response.status, http::status::too_many_requests);
   EXPECT_EQ(service.audits_started(), 1u);
+}
+
+TEST_F(RouterTest, AClientWaitingOnACancelledAuditIsToldToComeBack) {
+  Routed api = route(http::verb::get, "/api/v1/check?domain=example.nz");
+  ASSERT_TRUE(api.wait_for);
+  Routed page = route(http::verb::get, "/check?wait=1&domain=example.nz");
+  ASSERT_TRUE(page.wait_for);
+  service.stop_starting();
+  EXPECT_EQ(service.cancel_running(), 1u);
+  ASSERT_TRUE(api.wait_for->done);
+  for (const Routed* r : {&api, &page}) {
+    const Response answer = Router::finished(*r);
+    EXPECT_EQ(answer.status, http::status::service_unavailable);
+    auto retry = std::find_if(answer.headers.begin(), answer.headers.end(),
+                              [](const auto& h) { return h.first == "Retry-After"; });
+    ASSERT_NE(retry, answer.headers.end());
+    EXPECT_GE(std::stoi(retry->second), 1);
+  }
+  EXPECT_NE(Router::finished(api).body.find("\"stopping\""), std::string::npos);
+  EXPECT_EQ(end_event_text(*api.wait_for, "").rfind("event: failed\n", 0), 0u);
 }
 
 }  // namespace
