@@ -49,6 +49,12 @@ void add_serve(CLI::App& app, ServeCli& s) {
                    "On SIGTERM, seconds running audits may take to finish")
       ->check(CLI::Range(0.0, 600.0))
       ->capture_default_str();
+  s.cmd
+      ->add_option("--heartbeat", s.heartbeat_s,
+                   "Seconds between the comment lines an event stream sends while its audit "
+                   "runs (so proxies keep it open)")
+      ->check(CLI::Range(0.01, 3600.0))
+      ->capture_default_str();
   s.cmd->add_option("--trusted-proxy", s.trusted_proxies,
                     "Address of a reverse proxy in front of the server (repeatable): requests "
                     "from it are counted against the client its X-Forwarded-For names");
@@ -105,6 +111,7 @@ int run_serve(ServeCli& s) {
   config.max_connections = s.max_connections;
   config.max_connections_per_client = s.max_connections_per_client;
   config.shutdown_grace = ms(s.shutdown_grace_s);
+  config.heartbeat_interval = ms(s.heartbeat_s);
   for (const auto& p : s.trusted_proxies) {
     const std::string a = mc::serve::canonical_address(p);
     if (a.empty()) {

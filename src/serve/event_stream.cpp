@@ -2,6 +2,8 @@
 #include "serve/event_stream.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
@@ -14,6 +16,8 @@ namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+using namespace boost::asio::experimental::awaitable_operators;
+using Clock = std::chrono::steady_clock;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 // send_text - one piece of the stream within the write timeout; false when the client is gone.
@@ -61,13 +65,17 @@ std::string end_event_text(const Job& job, const std::string& profile) {
 }
 
 asio::awaitable<std::size_t> send_event_stream(beast::tcp_stream& stream, unsigned version,
-                                               std::shared_ptr<Job> job, std::string profile) {
+                                               std::shared_ptr<Job> job, std::string profile,
+                                               std::chrono::milliseconds heartbeat) {
   // GCC 12 mishandles temporaries inside co_await expressions: every operand below is named.
   http::response<http::string_body> head = to_message(event_stream_response(), version, false);
   http::response_serializer<http::string_body> serializer(head);
   stream.expires_after(kWriteTimeout);
   auto [head_ec, head_bytes] = co_await http::async_write_header(stream, serializer, kTuple);
   (void)head_bytes;
+  const std::string beat_text(kHeartbeat);
+  asio::steady_timer beat(stream.get_executor());
+  Clock::time_point next_beat = Clock::now() + heartbeat;
   std::size_t bytes = 0, sent = 0;
   bool ok = !head_ec;
   while (ok) {
@@ -81,7 +89,14 @@ asio::awaitable<std::size_t> send_event_stream(beast::tcp_stream& stream, unsign
       co_await send_text(stream, end_event, bytes);
       break;
     }
-    co_await job->wait_change();
+    // A fixed cadence whatever the events: a proxy's idle timer never sees a quiet interval.
+    beat.expires_at(next_beat);
+    auto woke = co_await (job->wait_change() || beat.async_wait(kTuple));
+    if (woke.index() == 1) {
+      ok = co_await send_text(stream, beat_text, bytes);
+      next_beat += heartbeat;
+      if (next_beat <= Clock::now()) next_beat = Clock::now() + heartbeat;  // behind: no burst
+    }
   }
   beast::error_code ignored;
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);

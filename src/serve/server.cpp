@@ -270,8 +270,8 @@ class Server {
               : client_address(client, req.forwarded_for, config_.trusted_proxies);
       Routed routed = router_.route(req, who);
       if (routed.stream) {
-        const std::size_t streamed =
-            co_await send_event_stream(stream, req.version, routed.stream, routed.profile);
+        const std::size_t streamed = co_await send_event_stream(
+            stream, req.version, routed.stream, routed.profile, config_.heartbeat_interval);
         log_.record({who, http::to_string(req.method), target, 200, streamed, began, routed.cache});
         co_return;  // a stream ends its connection
       }

@@ -3,8 +3,8 @@
 schema), the result pages and the event stream, bad input, request limits, per-client rate limits
 and the audit cap (429 with Retry-After), the SSRF guard on and off (the lab's SMTP and HTTPS
 servers log every connection), the access log, HEAD on the audit routes (which starts no audit),
-the event stream's headers, and a clean SIGTERM shutdown (clients waiting on a cancelled audit get
-503 with Retry-After).
+the event stream's headers and heartbeat, and a clean SIGTERM shutdown (clients waiting on a
+cancelled audit get 503 with Retry-After).
 
 No sleep stands in for synchronisation: each test waits for the event itself (a log line, a
 response, a counter) with a deadline, through wait_until.
@@ -496,6 +496,21 @@ class Limits(unittest.TestCase):
             resp, report = server.api("smtp-slow-drip.co.nz")
             self.assertEqual(resp.status, 200)
             self.assertEqual(report["domain"], "smtp-slow-drip.co.nz")
+        finally:
+            server.stop()
+
+    def test_event_stream_heartbeat_while_the_audit_runs(self):
+        # smtp-slow-drip's banner drips until the SMTP deadline (4 s): many beats of 0.2 s.
+        server = Server("--heartbeat", "0.2")
+        try:
+            s = server.send("/api/v1/events?domain=smtp-slow-drip.co.nz")
+            status, _, body = split_response(read_until_closed(s))
+            s.close()
+            self.assertEqual(status, 200)
+            text = body.decode()
+            self.assertIn("\n\n: heartbeat\n\n", "\n\n" + text)
+            self.assertLess(text.index(": heartbeat\n"), text.index("event: done\n"))
+            self.assertEqual(stream_events(body)[-1][0], "done")
         finally:
             server.stop()
 

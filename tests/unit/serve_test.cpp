@@ -1,10 +1,16 @@
 // serve_test.cpp - the web checker: per-client rate limits, the pages' escaping, the input, the
-// headers every answer carries, and the router (HEAD starts no audit; a cancelled audit's clients
-// get 503) on an event loop that never runs.
+// headers every answer carries, the router (HEAD starts no audit; a cancelled audit's clients get
+// 503) on an event loop that never runs, and the event stream's heartbeat over loopback.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <cctype>
 #include <map>
 #include <regex>
@@ -254,6 +260,57 @@ TEST_F(RouterTest, AClientWaitingOnACancelledAuditIsToldToComeBack) {
   }
   EXPECT_NE(Router::finished(api).body.find("\"stopping\""), std::string::npos);
   EXPECT_EQ(end_event_text(*api.wait_for, "").rfind("event: failed\n", 0), 0u);
+}
+
+// read_stream - what the server side sends, until it shuts its side; ends the job (which never
+// ran) once two heartbeats have come.
+boost::asio::awaitable<void> read_stream(boost::asio::ip::tcp::socket& client, std::string& got,
+                                         std::shared_ptr<Job> job) {
+  std::array<char, 4096> buf{};
+  for (;;) {
+    auto [ec, n] = co_await client.async_read_some(
+        boost::asio::buffer(buf), boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (ec) co_return;
+    got.append(buf.data(), n);
+    std::size_t beats = 0;
+    for (auto at = got.find(kHeartbeat); at != std::string::npos;
+         at = got.find(kHeartbeat, at + 1)) {
+      ++beats;
+    }
+    if (beats >= 2 && !job->done) {
+      job->error = "ended by the test";
+      job->done = true;
+      job->notify();
+    }
+  }
+}
+
+TEST(EventStream, BeatsWhileTheAuditRunsThenEnds) {
+  namespace asio = boost::asio;
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+  asio::ip::tcp::socket client(io);
+  client.connect(acceptor.local_endpoint());
+  boost::beast::tcp_stream server(acceptor.accept());
+  auto job = std::make_shared<Job>(io.get_executor(), "example.nz");
+  std::string got;
+  std::size_t streamed = 0;
+  asio::co_spawn(io, send_event_stream(server, 11, job, "", std::chrono::milliseconds(20)),
+                 [&](std::exception_ptr e, std::size_t n) {
+                   EXPECT_FALSE(e);
+                   streamed = n;
+                 });
+  asio::co_spawn(io, read_stream(client, got, job), asio::detached);
+  io.run_for(std::chrono::seconds(20));
+  ASSERT_TRUE(job->done) << got;
+  const auto body = got.find("\r\n\r\n");
+  ASSERT_NE(body, std::string::npos);
+  EXPECT_EQ(got.rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
+  EXPECT_NE(got.find("X-Frame-Options: DENY\r\n"), std::string::npos);
+  EXPECT_EQ(got.substr(body + 4, kHeartbeat.size()), kHeartbeat);
+  EXPECT_NE(got.find("event: failed\ndata: {\"error\":\"ended by the test\"}\n\n"),
+            std::string::npos);
+  EXPECT_EQ(streamed, got.size() - body - 4);
 }
 
 }  // namespace
