@@ -103,6 +103,19 @@ mc::net::SmtpTimeouts smtp_timeouts(const Common& c) {
   return {std::min(step, std::chrono::milliseconds(10000)), step, step, step};
 }
 
+mc::Result<mc::audit::HostAuditOptions> host_options(const std::string& host, unsigned port,
+                                                     const std::string& starttls, const Common& c) {
+  auto name = mc::DomainName::parse(host);
+  if (!name) return tl::unexpected(name.error());
+  mc::audit::HostAuditOptions o(*name);
+  o.port = static_cast<std::uint16_t>(port);
+  o.mode = starttls == "none" ? mc::net::TlsMode::kImplicit : mc::net::TlsMode::kStarttls;
+  o.resolver = resolver_config(c);
+  o.timeout = ms(c.timeout_s);
+  o.smtp_timeouts = smtp_timeouts(c);
+  return o;
+}
+
 int print_report(const mc::Report& report, const Common& c) {
   std::string text;
   if (c.format == "json") {

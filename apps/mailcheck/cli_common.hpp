@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/audit.hpp"
 #include "core/report_model.hpp"
 #include "dns/resolver.hpp"
 #include "net/smtp_probe.hpp"
@@ -37,5 +38,10 @@ std::chrono::milliseconds ms(double seconds);
 mc::dns::ResolverConfig resolver_config(const Common& c);
 mc::net::SmtpTimeouts smtp_timeouts(const Common& c);
 int print_report(const mc::Report& report, const Common& c);
+// host_options - the options of a probe of one host (dane, tlsa --host, rollover): the port,
+// STARTTLS ("smtp") or TLS from the first byte ("none"), and c's resolver, timeout and SMTP
+// deadlines. An error when host is not a domain name.
+mc::Result<mc::audit::HostAuditOptions> host_options(const std::string& host, unsigned port,
+                                                     const std::string& starttls, const Common& c);
 
 }  // namespace cli
