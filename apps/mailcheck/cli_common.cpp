@@ -45,6 +45,13 @@ void add_common(CLI::App* cmd, Common& c) {
   cmd->add_option("--format", c.format, "Output format")
       ->check(CLI::IsMember({"text", "json", "html"}))
       ->capture_default_str();
+  add_audit_options(cmd, c);
+  cmd->add_option("--color", c.colour, "Colour in text output")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+}
+
+void add_audit_options(CLI::App* cmd, Common& c) {
   cmd->add_option("--resolver", c.resolvers,
                   "Forward DNS queries to this recursor, IP[@PORT] (repeatable; 'system' uses "
                   "/etc/resolv.conf). Answers are still DNSSEC-validated locally. Default: "
@@ -61,9 +68,6 @@ void add_common(CLI::App* cmd, Common& c) {
                   "in seconds")
       ->capture_default_str();
   cmd->add_option("--ehlo-name", c.ehlo_name, "Name the probes give in EHLO")
-      ->capture_default_str();
-  cmd->add_option("--color", c.colour, "Colour in text output")
-      ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
 }
 

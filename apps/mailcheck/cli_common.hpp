@@ -20,7 +20,8 @@ int usage_error(const std::string& message);
 bool want_colour(const std::string& mode);
 int write_all(const std::string& text);
 
-// Common - the options `check`, `dane`, `tlsa --host` and `rollover` share.
+// Common - the options `check`, `dane`, `serve`, `tlsa --host` and `rollover` share (each takes
+// those it uses).
 struct Common {
   std::string format = "text";
   std::vector<std::string> resolvers;
@@ -32,7 +33,12 @@ struct Common {
   std::string colour = "auto";
 };
 
+// add_common - the options of a command that audits and prints a report: --format, the audit
+// options, --color.
 void add_common(CLI::App* cmd, Common& c);
+// add_audit_options - how to audit: --resolver, --trust-anchor, --ca-file, --timeout,
+// --smtp-timeout, --ehlo-name (a command that prints no report, such as serve, takes only these).
+void add_audit_options(CLI::App* cmd, Common& c);
 std::string validate_common(const Common& c);  // "" when fine
 std::chrono::milliseconds ms(double seconds);
 mc::dns::ResolverConfig resolver_config(const Common& c);

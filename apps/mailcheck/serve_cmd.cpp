@@ -15,7 +15,8 @@ void add_serve(CLI::App& app, ServeCli& s) {
   s.cmd = app.add_subcommand("serve", "Run the web checker and its JSON API");
   s.common.timeout_s = 30;  // a web user waits for the page (set first: --help shows these)
   s.common.smtp_timeout_s = 10;
-  add_common(s.cmd, s.common);
+  // A server prints no report: --format and --color would mean nothing here.
+  add_audit_options(s.cmd, s.common);
   s.cmd->add_option("--listen", s.listen, "ADDRESS:PORT to listen on ([v6]:port for IPv6)")
       ->capture_default_str();
   s.cmd->add_flag("--allow-private", s.allow_private,

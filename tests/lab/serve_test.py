@@ -3,8 +3,8 @@
 schema), the result pages and the event stream, bad input, request limits, per-client rate limits
 and the audit cap (429 with Retry-After), the SSRF guard on and off (the lab's SMTP and HTTPS
 servers log every connection), the access log, HEAD on the audit routes (which starts no audit),
-the event stream's headers and heartbeat, and a clean SIGTERM shutdown (clients waiting on a
-cancelled audit get 503 with Retry-After).
+the event stream's headers and heartbeat, a clean SIGTERM shutdown (clients waiting on a cancelled
+audit get 503 with Retry-After), and the options `serve` takes.
 
 No sleep stands in for synchronisation: each test waits for the event itself (a log line, a
 response, a counter) with a deadline, through wait_until.
@@ -626,6 +626,33 @@ class SsrfGuard(unittest.TestCase):
             self.assertGreater(after[1], before[1])
         finally:
             server.stop()
+
+
+class Options(unittest.TestCase):
+    """serve takes the options that mean something to it, and no others."""
+
+    def mailcheck(self, *args):
+        return subprocess.run([ARGS.mailcheck, *args], capture_output=True, text=True, timeout=20)
+
+    def test_output_options_are_not_serve_options(self):
+        for option, value in (("--format", "json"), ("--color", "always")):
+            p = self.mailcheck("serve", "--listen", "127.0.0.1:0", option, value)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertEqual(p.stdout, "")
+            lines = p.stderr.strip().splitlines()
+            self.assertEqual(len(lines), 1, p.stderr)
+            self.assertIn(option, lines[0])
+        p = self.mailcheck("serve", "--help")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for option in ("--format", "--color"):
+            self.assertNotIn(option, p.stdout)
+        for option in ("--listen", "--resolver", "--trust-anchor", "--ca-file", "--timeout",
+                       "--smtp-timeout", "--ehlo-name", "--heartbeat", "--access-log"):
+            self.assertIn(option, p.stdout)
+        # The other commands keep theirs.
+        p = self.mailcheck("check", "--help")
+        for option in ("--format", "--color", "--resolver", "--profile", "--dkim-selector"):
+            self.assertIn(option, p.stdout)
 
 
 if __name__ == "__main__":
