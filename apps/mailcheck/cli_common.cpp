@@ -45,6 +45,13 @@ void add_common(CLI::App* cmd, Common& c) {
   cmd->add_option("--format", c.format, "Output format")
       ->check(CLI::IsMember({"text", "json", "html"}))
       ->capture_default_str();
+  add_audit_options(cmd, c);
+  cmd->add_option("--color", c.colour, "Colour in text output")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+}
+
+void add_audit_options(CLI::App* cmd, Common& c) {
   cmd->add_option("--resolver", c.resolvers,
                   "Forward DNS queries to this recursor, IP[@PORT] (repeatable; 'system' uses "
                   "/etc/resolv.conf). Answers are still DNSSEC-validated locally. Default: "
@@ -61,9 +68,6 @@ void add_common(CLI::App* cmd, Common& c) {
                   "in seconds")
       ->capture_default_str();
   cmd->add_option("--ehlo-name", c.ehlo_name, "Name the probes give in EHLO")
-      ->capture_default_str();
-  cmd->add_option("--color", c.colour, "Colour in text output")
-      ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
 }
 
@@ -101,6 +105,19 @@ mc::dns::ResolverConfig resolver_config(const Common& c) {
 mc::net::SmtpTimeouts smtp_timeouts(const Common& c) {
   const auto step = ms(c.smtp_timeout_s);
   return {std::min(step, std::chrono::milliseconds(10000)), step, step, step};
+}
+
+mc::Result<mc::audit::HostAuditOptions> host_options(const std::string& host, unsigned port,
+                                                     const std::string& starttls, const Common& c) {
+  auto name = mc::DomainName::parse(host);
+  if (!name) return tl::unexpected(name.error());
+  mc::audit::HostAuditOptions o(*name);
+  o.port = static_cast<std::uint16_t>(port);
+  o.mode = starttls == "none" ? mc::net::TlsMode::kImplicit : mc::net::TlsMode::kStarttls;
+  o.resolver = resolver_config(c);
+  o.timeout = ms(c.timeout_s);
+  o.smtp_timeouts = smtp_timeouts(c);
+  return o;
 }
 
 int print_report(const mc::Report& report, const Common& c) {

@@ -31,15 +31,9 @@ struct Published {
 
 // published - the validated TLSA RRset of the host and the chain it presents now.
 mc::Result<Published> published(const RolloverCli& r) {
-  auto host = mc::DomainName::parse(r.host);
-  if (!host) return tl::unexpected(host.error());
-  mc::audit::HostAuditOptions o(*host);
-  o.port = static_cast<std::uint16_t>(r.port);
-  o.mode = r.starttls == "none" ? mc::net::TlsMode::kImplicit : mc::net::TlsMode::kStarttls;
-  o.resolver = resolver_config(r.common);
-  o.timeout = ms(r.common.timeout_s);
-  o.smtp_timeouts = smtp_timeouts(r.common);
-  auto inspected = mc::audit::inspect_host(o);
+  auto o = host_options(r.host, r.port, r.starttls, r.common);
+  if (!o) return tl::unexpected(o.error());
+  auto inspected = mc::audit::inspect_host(*o);
   if (!inspected) return tl::unexpected(inspected.error());
   const auto& h = inspected->transport.hosts.front();
   Published p;

@@ -15,7 +15,8 @@ void add_serve(CLI::App& app, ServeCli& s) {
   s.cmd = app.add_subcommand("serve", "Run the web checker and its JSON API");
   s.common.timeout_s = 30;  // a web user waits for the page (set first: --help shows these)
   s.common.smtp_timeout_s = 10;
-  add_common(s.cmd, s.common);
+  // A server prints no report: --format and --color would mean nothing here.
+  add_audit_options(s.cmd, s.common);
   s.cmd->add_option("--listen", s.listen, "ADDRESS:PORT to listen on ([v6]:port for IPv6)")
       ->capture_default_str();
   s.cmd->add_flag("--allow-private", s.allow_private,
@@ -48,6 +49,12 @@ void add_serve(CLI::App& app, ServeCli& s) {
       ->add_option("--shutdown-grace", s.shutdown_grace_s,
                    "On SIGTERM, seconds running audits may take to finish")
       ->check(CLI::Range(0.0, 600.0))
+      ->capture_default_str();
+  s.cmd
+      ->add_option("--heartbeat", s.heartbeat_s,
+                   "Seconds between the comment lines an event stream sends while its audit "
+                   "runs (so proxies keep it open)")
+      ->check(CLI::Range(0.01, 3600.0))
       ->capture_default_str();
   s.cmd->add_option("--trusted-proxy", s.trusted_proxies,
                     "Address of a reverse proxy in front of the server (repeatable): requests "
@@ -105,6 +112,7 @@ int run_serve(ServeCli& s) {
   config.max_connections = s.max_connections;
   config.max_connections_per_client = s.max_connections_per_client;
   config.shutdown_grace = ms(s.shutdown_grace_s);
+  config.heartbeat_interval = ms(s.heartbeat_s);
   for (const auto& p : s.trusted_proxies) {
     const std::string a = mc::serve::canonical_address(p);
     if (a.empty()) {

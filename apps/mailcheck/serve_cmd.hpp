@@ -22,6 +22,7 @@ struct ServeCli {
   unsigned max_connections = 512;
   unsigned max_connections_per_client = 32;
   double shutdown_grace_s = 10;
+  double heartbeat_s = 15;
   std::string access_log = "-";
   std::vector<std::string> trusted_proxies;
 };

@@ -54,17 +54,27 @@ AuditService::AuditService(asio::any_io_executor executor, ServiceConfig config)
       config_(std::move(config)),
       limiter_(config_.audits_per_minute, config_.audit_burst) {}
 
-AuditService::Lookup AuditService::get(const DomainName& domain, const std::string& client) {
-  const auto now = std::chrono::steady_clock::now();
+AuditService::Lookup AuditService::peek(const DomainName& domain, const std::string& client) {
   const std::string& key = domain.str();
   sweep();
   if (auto it = cache_.find(key); it != cache_.end()) return {Outcome::kCached, it->second, {}};
   if (auto it = running_jobs_.find(key); it != running_jobs_.end()) {
     return {Outcome::kJoined, it->second, {}};
   }
-  if (stopping_) return {Outcome::kStopping, nullptr, std::chrono::seconds(30)};
+  if (stopping_) return {Outcome::kStopping, nullptr, kStoppingRetryAfter};
   if (running_ >= config_.max_running) return {Outcome::kBusy, nullptr, std::chrono::seconds(5)};
-  if (auto wait = limiter_.take(client, now)) return {Outcome::kRateLimited, nullptr, *wait};
+  if (auto wait = limiter_.peek(client, std::chrono::steady_clock::now())) {
+    return {Outcome::kRateLimited, nullptr, *wait};
+  }
+  return {Outcome::kStarted, nullptr, {}};
+}
+
+AuditService::Lookup AuditService::get(const DomainName& domain, const std::string& client) {
+  Lookup found = peek(domain, client);
+  if (found.outcome != Outcome::kStarted) return found;
+  // peek() saw a token; one event loop, so it is still there.
+  (void)limiter_.take(client, std::chrono::steady_clock::now());
+  const std::string& key = domain.str();
   auto job = std::make_shared<Job>(executor_, key);
   running_jobs_[key] = job;
   ++running_;
@@ -89,6 +99,12 @@ asio::awaitable<void> AuditService::run(std::shared_ptr<Job> job) {
   } catch (const std::exception& e) {
     result = make_error(ErrorKind::kInternal, std::string("internal error: ") + e.what());
   }
+  if (job->cancelled) {
+    // Its readers have been answered; a late result is not kept.
+    running_jobs_.erase(job->domain);
+    --running_;
+    co_return;
+  }
   if (result) {
     job->report = std::move(*result);
     job->areas.clear();  // the report holds them; area_at() reads them there
@@ -106,6 +122,19 @@ asio::awaitable<void> AuditService::run(std::shared_ptr<Job> job) {
   --running_;
   if (job->report) remember(job);  // a failure to run is not a result worth keeping
   job->notify();
+}
+
+std::size_t AuditService::cancel_running() {
+  std::size_t n = 0;
+  for (auto& [domain, job] : running_jobs_) {
+    if (job->done) continue;
+    job->cancelled = true;
+    job->done = true;
+    job->error = "the checker is restarting, so the audit was cancelled; try again shortly";
+    job->notify();
+    ++n;
+  }
+  return n;
 }
 
 void AuditService::remember(const std::shared_ptr<Job>& job) {

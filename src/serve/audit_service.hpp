@@ -4,7 +4,9 @@
 //
 // A Job collects a domain's areas as the audit decides them; readers (a streaming page, the JSON
 // API) wait on it with wait_change(), which returns at the next change. Finished jobs stay in the
-// cache until their TTL passes, so a shared result URL opens instantly.
+// cache until their TTL passes, so a shared result URL opens instantly. At shutdown, jobs still
+// running past the grace period are cancelled: they end without a report, and their readers tell
+// their clients to come back (503).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -30,8 +32,9 @@ struct Job {
   std::vector<Area> decided;      // the areas in the order they were decided
   std::vector<AreaReport> areas;  // while running: the decided areas (then held by the report)
   std::optional<Report> report;   // when done and the audit ran
-  std::string error;              // when done and the audit could not run
+  std::string error;              // when done and the audit could not run, or was cancelled
   bool done = false;
+  bool cancelled = false;  // at shutdown; done too, and never cached
   std::chrono::steady_clock::time_point finished;
   std::size_t bytes = 0;  // what the cache counts against its budget
   // Renderings made once for every reader of a cached result, by variant ("json", "page",
@@ -73,11 +76,17 @@ class AuditService {
   };
   struct Lookup {
     Outcome outcome = Outcome::kBusy;
-    std::shared_ptr<Job> job;  // for kCached, kJoined, kStarted
+    std::shared_ptr<Job> job;  // for kCached, kJoined, kStarted (get() only)
     std::chrono::seconds retry_after{0};
   };
+  // The Retry-After of a refusal because the server is stopping.
+  static constexpr std::chrono::seconds kStoppingRetryAfter{30};
+
   // get - the domain's job: cached, running, or started for this client if the limits allow.
   Lookup get(const DomainName& domain, const std::string& client);
+  // peek - what get() would answer, changing nothing: kStarted (with no job) means an audit
+  // would start; no token is spent.
+  Lookup peek(const DomainName& domain, const std::string& client);
 
   std::size_t running() const { return running_; }
   std::size_t cached() const { return cache_.size(); }
@@ -86,6 +95,10 @@ class AuditService {
   void sweep();
   std::size_t audits_started() const { return started_; }
   void stop_starting() { stopping_ = true; }
+  bool stopping() const { return stopping_; }
+  // cancel_running - end every running job as cancelled and wake its readers; the audits
+  // themselves are abandoned (they end with the event loop). Returns how many were cancelled.
+  std::size_t cancel_running();
   const ServiceConfig& config() const { return config_; }
 
  private:

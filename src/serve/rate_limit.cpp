@@ -14,17 +14,29 @@ std::optional<std::chrono::seconds> RateLimiter::take(const std::string& client,
   prune(now);
   auto [it, fresh] = buckets_.try_emplace(client, Bucket{burst_, now});
   Bucket& b = it->second;
-  if (!fresh && now > b.last) {
-    const double elapsed = std::chrono::duration<double>(now - b.last).count();
-    b.tokens = std::min(burst_, b.tokens + elapsed * per_second_);
-  }
+  if (!fresh) b.tokens = refilled(b, now);
   b.last = std::max(b.last, now);
-  if (b.tokens >= 1.0) {
-    b.tokens -= 1.0;
-    return std::nullopt;
-  }
+  auto wait = wait_for(b.tokens);
+  if (!wait) b.tokens -= 1.0;
+  return wait;
+}
+
+std::optional<std::chrono::seconds> RateLimiter::peek(const std::string& client,
+                                                      Clock::time_point now) const {
+  auto it = buckets_.find(client);
+  return wait_for(it == buckets_.end() ? burst_ : refilled(it->second, now));
+}
+
+double RateLimiter::refilled(const Bucket& b, Clock::time_point now) const {
+  if (now <= b.last) return b.tokens;
+  const double elapsed = std::chrono::duration<double>(now - b.last).count();
+  return std::min(burst_, b.tokens + elapsed * per_second_);
+}
+
+std::optional<std::chrono::seconds> RateLimiter::wait_for(double tokens) const {
+  if (tokens >= 1.0) return std::nullopt;
   if (per_second_ <= 0) return std::chrono::seconds(3600);  // no refill: try much later
-  const double wait = (1.0 - b.tokens) / per_second_;
+  const double wait = (1.0 - tokens) / per_second_;
   return std::chrono::seconds(std::max<long long>(1, static_cast<long long>(std::ceil(wait))));
 }
 

@@ -22,6 +22,8 @@ class RateLimiter {
   // take - spend one token of client's bucket: nullopt when allowed, else the whole seconds
   // (at least 1) until a token is available.
   std::optional<std::chrono::seconds> take(const std::string& client, Clock::time_point now);
+  // peek - what take() would answer now, spending nothing.
+  std::optional<std::chrono::seconds> peek(const std::string& client, Clock::time_point now) const;
   std::size_t clients() const { return buckets_.size(); }
 
  private:
@@ -30,6 +32,8 @@ class RateLimiter {
     Clock::time_point last;
   };
   void prune(Clock::time_point now);
+  double refilled(const Bucket& b, Clock::time_point now) const;      // b's tokens at now
+  std::optional<std::chrono::seconds> wait_for(double tokens) const;  // nullopt: one is there
 
   double per_second_;
   double burst_;

@@ -2,7 +2,12 @@
 """serve_test.py - `mailcheck serve` inside the lab: the JSON API (validated against the report
 schema), the result pages and the event stream, bad input, request limits, per-client rate limits
 and the audit cap (429 with Retry-After), the SSRF guard on and off (the lab's SMTP and HTTPS
-servers log every connection), the access log, and a clean SIGTERM shutdown.
+servers log every connection), the access log, HEAD on the audit routes (which starts no audit),
+the event stream's headers and heartbeat, a clean SIGTERM shutdown (clients waiting on a cancelled
+audit get 503 with Retry-After), and the options `serve` takes.
+
+No sleep stands in for synchronisation: each test waits for the event itself (a log line, a
+response, a counter) with a deadline, through wait_until.
 
 Run by ctest inside the lab's network namespace (lab/lab.sh exec)."""
 import http.client
@@ -23,6 +28,55 @@ import jsonschema
 
 ARGS = None
 
+# The headers that describe one body rather than every response.
+PER_BODY_HEADERS = {"content-type", "content-length", "age", "x-cache", "connection"}
+SECURITY_HEADERS = {"content-security-policy", "x-content-type-options", "x-frame-options",
+                    "referrer-policy", "cross-origin-opener-policy"}
+
+
+def wait_until(condition, what, timeout=20, every=0.02):
+    """condition()'s first truthy value, polled until timeout seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError("timed out after %s s waiting for %s" % (timeout, what))
+        time.sleep(every)
+
+
+def read_until_closed(sock):
+    """Everything the peer sends until it closes the connection."""
+    chunks = []
+    while True:
+        data = sock.recv(65536)
+        if not data:
+            return b"".join(chunks)
+        chunks.append(data)
+
+
+def split_response(raw):
+    """(status, {lower-case header: value}, body) of one raw HTTP/1.1 response."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    return int(lines[0].split()[1]), headers, body
+
+
+def stream_events(body):
+    """The (event, data) pairs of a text/event-stream body; comment lines are not events."""
+    out = []
+    for block in body.decode().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines()
+                      if ": " in line and not line.startswith(":"))
+        if "event" in fields:
+            out.append((fields["event"], json.loads(fields["data"])))
+    return out
+
 
 class Server:
     """One `mailcheck serve` process on 127.0.0.1 with a port the kernel picks."""
@@ -40,19 +94,14 @@ class Server:
             cmd.append("--allow-private")
         self.status = open(self.status_path, "w+")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.status)
-        deadline = time.monotonic() + 20
-        self.port = None
-        while time.monotonic() < deadline and self.port is None:
+
+        def listening():
             with open(self.status_path) as f:
                 m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", f.read())
-            if m:
-                self.port = int(m.group(1))
-            elif self.proc.poll() is not None:
+            if not m and self.proc.poll() is not None:
                 raise RuntimeError("mailcheck serve exited: " + open(self.status_path).read())
-            else:
-                time.sleep(0.05)
-        if self.port is None:
-            raise RuntimeError("mailcheck serve did not start")
+            return m and int(m.group(1))
+        self.port = wait_until(listening, "mailcheck serve to listen")
 
     def get(self, path, method="GET", headers=None, timeout=60):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
@@ -70,12 +119,19 @@ class Server:
         """The event stream of one domain: a list of (event, data)."""
         resp, body = self.get("/api/v1/events?domain=" + urllib.parse.quote(domain) + extra)
         assert resp.status == 200, (resp.status, body)
-        out = []
-        for block in body.decode().split("\n\n"):
-            lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-            if "event" in lines:
-                out.append((lines["event"], json.loads(lines["data"])))
-        return out
+        return stream_events(body)
+
+    def send(self, path, method="GET"):
+        """A socket that has sent one request (Connection: close): read it with
+        read_until_closed."""
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+        s.sendall(("%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                   % (method, path)).encode())
+        return s
+
+    def health(self):
+        _, body = self.get("/healthz")
+        return json.loads(body)
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
         if self.proc.poll() is None:
@@ -89,6 +145,14 @@ class Server:
     def access_lines(self):
         with open(self.access_log) as f:
             return [json.loads(line) for line in f if line.strip()]
+
+    def logged(self, target, count=1):
+        """The access log's lines for target, once there are count of them (the server writes a
+        line after the response is sent, so a client can be ahead of the log)."""
+        def lines():
+            mine = [x for x in self.access_lines() if x["target"] == target]
+            return mine if len(mine) >= count else None
+        return wait_until(lines, "%d access log line(s) for %s" % (count, target))
 
 
 def lab_log_lines(name, needle):
@@ -178,14 +242,57 @@ class Serve(unittest.TestCase):
 
     def test_security_headers_everywhere(self):
         for path in ("/", "/check?domain=showcase.co.nz&wait=1", "/healthz", "/static/app.js",
-                     "/nope"):
-            resp, _ = self.server.get(path)
-            csp = resp.getheader("Content-Security-Policy")
-            self.assertIn("default-src 'none'", csp, path)
-            self.assertIn("script-src 'self'", csp, path)
-            self.assertNotIn("unsafe", csp, path)
-            self.assertEqual(resp.getheader("X-Content-Type-Options"), "nosniff", path)
-            self.assertEqual(resp.getheader("X-Frame-Options"), "DENY", path)
+                     "/nope", "/api/v1/events?domain=showcase.co.nz", "/api/v1/check"):
+            for method in ("GET", "HEAD"):
+                resp, _ = self.server.get(path, method=method)
+                csp = resp.getheader("Content-Security-Policy")
+                self.assertIn("default-src 'none'", csp, path)
+                self.assertIn("script-src 'self'", csp, path)
+                self.assertNotIn("unsafe", csp, path)
+                self.assertEqual(resp.getheader("X-Content-Type-Options"), "nosniff", path)
+                self.assertEqual(resp.getheader("X-Frame-Options"), "DENY", path)
+                self.assertEqual(resp.getheader("Referrer-Policy"), "no-referrer", path)
+                self.assertEqual(resp.getheader("Cross-Origin-Opener-Policy"), "same-origin",
+                                 path)
+
+    def test_event_stream_carries_every_header_the_json_api_does(self):
+        api, _ = self.server.get("/api/v1/check?domain=showcase.co.nz")
+        stream, _ = self.server.get("/api/v1/events?domain=showcase.co.nz")
+        self.assertEqual(stream.getheader("Content-Type"), "text/event-stream")
+        shared = {k.lower(): v for k, v in api.getheaders() if k.lower() not in PER_BODY_HEADERS}
+        self.assertLessEqual(SECURITY_HEADERS, shared.keys())
+        got = {k.lower(): v for k, v in stream.getheaders()}
+        for name, value in shared.items():
+            self.assertEqual(got.get(name), value, name)
+
+    def test_head_on_an_audit_route_starts_no_audit(self):
+        domain = "dmarc-ruf.co.nz"  # audited by this test alone
+        started = self.server.health()["audits_started"]
+        for route, content_type in (("/check?domain=", "text/html; charset=utf-8"),
+                                    ("/check?wait=1&domain=", "text/html; charset=utf-8"),
+                                    ("/api/v1/check?domain=", "application/json"),
+                                    ("/api/v1/events?domain=", "text/event-stream")):
+            resp, body = self.server.get(route + domain, method="HEAD", timeout=10)
+            self.assertEqual(resp.status, 200, route)
+            self.assertEqual(body, b"", route)
+            self.assertEqual(resp.getheader("Content-Type"), content_type, route)
+            self.assertEqual(self.server.logged(route + domain)[0]["cache"], "-", route)
+        self.assertEqual(self.server.health()["audits_started"], started)
+        # HEAD reads its input as GET does.
+        resp, _ = self.server.get("/api/v1/check?domain=a..b", method="HEAD")
+        self.assertEqual(resp.status, 400)
+        resp, _ = self.server.get("/api/v1/events?domain=%s&profile=pci" % domain, method="HEAD")
+        self.assertEqual(resp.status, 400)
+        # Nothing was cached or is running: GET starts the first audit of the domain.
+        resp, body = self.server.get("/api/v1/check?domain=" + domain)
+        self.assertEqual(resp.status, 200)
+        self.assertEqual(resp.getheader("X-Cache"), "miss")
+        self.assertEqual(self.server.health()["audits_started"], started + 1)
+        # Of a result at hand, HEAD gives every header GET gives, the length included.
+        head, empty = self.server.get("/api/v1/check?domain=" + domain, method="HEAD")
+        self.assertEqual(empty, b"")
+        self.assertEqual(head.getheader("X-Cache"), "hit")
+        self.assertEqual(int(head.getheader("Content-Length")), len(body))
 
     def test_request_limits(self):
         resp, _ = self.server.get("/", method="POST")
@@ -259,13 +366,11 @@ class Serve(unittest.TestCase):
 
     def test_access_log_is_one_json_object_per_request(self):
         self.server.get("/healthz?probe=access-log")
-        time.sleep(0.1)
+        mine = self.server.logged("/healthz?probe=access-log")
         lines = self.server.access_lines()
-        self.assertTrue(lines)
         for line in lines:
             for key in ("time", "client", "method", "target", "status", "bytes", "ms", "cache"):
                 self.assertIn(key, line)
-        mine = [x for x in lines if x["target"] == "/healthz?probe=access-log"]
         self.assertEqual(len(mine), 1)
         self.assertEqual(mine[0]["status"], 200)
         self.assertEqual(mine[0]["client"], "127.0.0.1")
@@ -302,7 +407,7 @@ class Limits(unittest.TestCase):
             self.assertEqual(api("dkim-ok.co.nz", "203.0.113.5"), 200)
             self.assertEqual(api("dkim-weak.co.nz", "203.0.113.5"), 429)
             self.assertEqual(api("dkim-weak.co.nz", "203.0.113.6"), 200)
-            time.sleep(0.1)
+            server.logged("/api/v1/check?domain=dkim-weak.co.nz", count=2)
             clients = {line["client"] for line in server.access_lines()}
             self.assertEqual(clients, {"203.0.113.5", "203.0.113.6"})
         finally:
@@ -327,10 +432,12 @@ class Limits(unittest.TestCase):
             _, body = server.get("/healthz")
             self.assertEqual(json.loads(body)["cached_results"], 1)
             self.assertGreater(json.loads(body)["cache_bytes"], 0)
-            time.sleep(1.5)
-            _, body = server.get("/healthz")
-            health = json.loads(body)
-            self.assertEqual((health["cached_results"], health["cache_bytes"]), (0, 0))
+            # /healthz sweeps the cache: the result leaves once its second is up.
+            def expired():
+                h = server.health()
+                return h if h["cached_results"] == 0 else None
+            health = wait_until(expired, "the result to expire", timeout=10)
+            self.assertEqual(health["cache_bytes"], 0)
         finally:
             server.stop()
 
@@ -338,22 +445,25 @@ class Limits(unittest.TestCase):
         server = Server("--max-connections", "4")
         idle = []
         try:
+            # Each connection has had an answer, so the server holds it, idle, for the next.
             for _ in range(4):
-                idle.append(socket.create_connection(("127.0.0.1", server.port), timeout=5))
-            time.sleep(0.2)
+                conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+                conn.request("GET", "/healthz")
+                conn.getresponse().read()
+                idle.append(conn)
             resp, _ = server.get("/healthz")
             self.assertEqual(resp.status, 200)  # not 503: the longest-idle one was closed
             closed = 0
-            for s in idle:
-                s.settimeout(2)
+            for conn in idle:
+                conn.sock.settimeout(2)
                 try:
-                    closed += s.recv(1) == b""
+                    closed += conn.sock.recv(1) == b""
                 except (socket.timeout, ConnectionResetError):
                     pass
             self.assertGreaterEqual(closed, 1)
         finally:
-            for s in idle:
-                s.close()
+            for conn in idle:
+                conn.close()
             server.stop()
 
     def test_forwarded_for_split_over_lines(self):
@@ -364,11 +474,9 @@ class Limits(unittest.TestCase):
             s.sendall(b"GET /healthz?xff=lines HTTP/1.1\r\nHost: x\r\n"
                       b"X-Forwarded-For: 9.9.9.9\r\nX-Forwarded-For: 203.0.113.7\r\n"
                       b"Connection: close\r\n\r\n")
-            while s.recv(4096):
-                pass
+            read_until_closed(s)
             s.close()
-            time.sleep(0.1)
-            mine = [x for x in server.access_lines() if x["target"] == "/healthz?xff=lines"]
+            mine = server.logged("/healthz?xff=lines")
             self.assertEqual([x["client"] for x in mine], ["203.0.113.7"])
         finally:
             server.stop()
@@ -391,12 +499,59 @@ class Limits(unittest.TestCase):
         finally:
             server.stop()
 
+    def test_event_stream_heartbeat_while_the_audit_runs(self):
+        # smtp-slow-drip's banner drips until the SMTP deadline (4 s): many beats of 0.2 s.
+        server = Server("--heartbeat", "0.2")
+        try:
+            s = server.send("/api/v1/events?domain=smtp-slow-drip.co.nz")
+            status, _, body = split_response(read_until_closed(s))
+            s.close()
+            self.assertEqual(status, 200)
+            text = body.decode()
+            self.assertIn("\n\n: heartbeat\n\n", "\n\n" + text)
+            self.assertLess(text.index(": heartbeat\n"), text.index("event: done\n"))
+            self.assertEqual(stream_events(body)[-1][0], "done")
+        finally:
+            server.stop()
+
+    def test_clients_waiting_on_a_cancelled_audit_get_503(self):
+        server = Server("--shutdown-grace", "0.5")
+        waiting = []
+        try:
+            query = "domain=smtp-slow-drip.co.nz"
+            waiting = [server.send("/api/v1/check?" + query), server.send("/check?wait=1&" + query),
+                       server.send("/api/v1/events?" + query)]
+            # Accepted (a health check's own connection is the fourth): each is answered.
+            wait_until(lambda: server.health()["connections"] >= 4, "the clients to connect")
+            self.assertEqual(server.health()["audits_running"], 1)
+            server.proc.send_signal(signal.SIGTERM)
+            answers = [split_response(read_until_closed(s)) for s in waiting]
+            server.proc.wait(timeout=30)  # a second signal would stop it at once
+        finally:
+            for s in waiting:
+                s.close()
+            out = server.stop()
+        self.assertIn("stopped (1 audit(s) cancelled)", out)
+        self.assertEqual(server.proc.returncode, 0, out)
+        for status, headers, body in answers[:2]:
+            self.assertEqual(status, 503, body)
+            self.assertGreaterEqual(int(headers["retry-after"]), 1)
+            self.assertEqual(headers["connection"], "close")
+        self.assertEqual(json.loads(answers[0][2])["error"]["code"], "stopping")
+        self.assertIn(b"try again", answers[1][2])
+        # The stream had its 200 long before: it ends with a failed event that says why.
+        status, _, body = answers[2]
+        self.assertEqual(status, 200)
+        event, data = stream_events(body)[-1]
+        self.assertEqual(event, "failed")
+        self.assertIn("restarting", data["error"])
+
     def stop_during_a_slow_audit(self, grace):
         """Start an audit that takes seconds, SIGTERM the server: (its log, seconds to exit)."""
         server = Server("--shutdown-grace", grace)
         resp, _ = server.get("/check?domain=smtp-slow-drip.co.nz")
         self.assertEqual(resp.status, 200)
-        time.sleep(0.3)
+        self.assertEqual(server.health()["audits_running"], 1)
         start = time.monotonic()
         out = server.stop()
         self.assertEqual(server.proc.returncode, 0, out)
@@ -418,9 +573,24 @@ class SsrfGuard(unittest.TestCase):
     """serve-guard.co.nz is used by this test alone, so the lab servers' logs show exactly
     whether anything connected to its hosts."""
 
+    SMTP = ("127.25.4.1", 25, "smtp.log", "mx.serve-guard.co.nz")
+    HTTPS = ("127.43.0.40", 443, "https.log", "mta-sts.serve-guard.co.nz")
+
     def connections(self):
-        return (len(lab_log_lines("smtp.log", "mx.serve-guard.co.nz")),
-                len(lab_log_lines("https.log", "mta-sts.serve-guard.co.nz")))
+        return tuple(len(lab_log_lines(log, host)) for _, _, log, host in (self.SMTP, self.HTTPS))
+
+    def connections_after_a_marker(self):
+        """The lab servers log a connection when it ends, so a count taken at once can miss the
+        last ones: connect to each host once more, and count once that connection (which ended
+        after any the audit made) is in the log. The marker itself is not counted."""
+        counts = []
+        for address, port, log, host in (self.SMTP, self.HTTPS):
+            s = socket.create_connection((address, port), timeout=10)
+            marker = "%s:%d -> " % s.getsockname()[:2]
+            s.close()
+            wait_until(lambda: lab_log_lines(log, marker), "the marker connection in " + log)
+            counts.append(len([x for x in lab_log_lines(log, host) if marker not in x]))
+        return tuple(counts)
 
     def test_guard_on_connects_to_nothing_and_reports_why(self):
         server = Server(allow_private=False)
@@ -439,8 +609,7 @@ class SsrfGuard(unittest.TestCase):
             sts_ids = {f["id"] for f in report["findings"] if f["check"] == "mta_sts"}
             self.assertIn("mta_sts.policy_host_not_public", sts_ids)
             self.assertEqual(report["checks"]["dmarc"]["status"], "pass")
-            time.sleep(0.5)  # the lab servers log when a connection ends
-            self.assertEqual(self.connections(), before)
+            self.assertEqual(self.connections_after_a_marker(), before)
         finally:
             server.stop()
 
@@ -452,12 +621,38 @@ class SsrfGuard(unittest.TestCase):
             self.assertEqual(resp.status, 200)
             self.assertEqual(report["checks"]["starttls"]["status"], "pass")
             self.assertEqual(report["checks"]["mta_sts"]["status"], "pass")
-            time.sleep(0.5)
-            after = self.connections()
+            after = self.connections_after_a_marker()
             self.assertGreater(after[0], before[0])
             self.assertGreater(after[1], before[1])
         finally:
             server.stop()
+
+
+class Options(unittest.TestCase):
+    """serve takes the options that mean something to it, and no others."""
+
+    def mailcheck(self, *args):
+        return subprocess.run([ARGS.mailcheck, *args], capture_output=True, text=True, timeout=20)
+
+    def test_output_options_are_not_serve_options(self):
+        for option, value in (("--format", "json"), ("--color", "always")):
+            p = self.mailcheck("serve", "--listen", "127.0.0.1:0", option, value)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertEqual(p.stdout, "")
+            lines = p.stderr.strip().splitlines()
+            self.assertEqual(len(lines), 1, p.stderr)
+            self.assertIn(option, lines[0])
+        p = self.mailcheck("serve", "--help")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for option in ("--format", "--color"):
+            self.assertNotIn(option, p.stdout)
+        for option in ("--listen", "--resolver", "--trust-anchor", "--ca-file", "--timeout",
+                       "--smtp-timeout", "--ehlo-name", "--heartbeat", "--access-log"):
+            self.assertIn(option, p.stdout)
+        # The other commands keep theirs.
+        p = self.mailcheck("check", "--help")
+        for option in ("--format", "--color", "--resolver", "--profile", "--dkim-selector"):
+            self.assertIn(option, p.stdout)
 
 
 if __name__ == "__main__":
