@@ -36,15 +36,15 @@ MxData mx() {
 }
 
 TEST(Starttls, ModernSessionPasses) {
-  auto r = starttls_report(one_session("TLSv1.3", "TLS_AES_128_GCM_SHA256", "X25519", 253), mx(),
-                             "", 0);
+  auto r =
+      starttls_report(one_session("TLSv1.3", "TLS_AES_128_GCM_SHA256", "X25519", 253), mx(), "", 0);
   EXPECT_EQ(r.status, Status::kPass);
   EXPECT_TRUE(ids(r).empty());
 }
 
 TEST(Starttls, SmallDiffieHellmanIsWeak) {
-  auto r = starttls_report(one_session("TLSv1.2", "DHE-RSA-AES128-GCM-SHA256", "DH", 1024), mx(),
-                             "", 0);
+  auto r =
+      starttls_report(one_session("TLSv1.2", "DHE-RSA-AES128-GCM-SHA256", "DH", 1024), mx(), "", 0);
   EXPECT_EQ(r.status, Status::kWarn);
   EXPECT_EQ(ids(r), std::vector<std::string>{"starttls.weak_key_exchange"});
 }
