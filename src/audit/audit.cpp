@@ -97,7 +97,7 @@ struct Progress {
     decide(Area::kStarttls, transport && mx,
            [&] { return checks::starttls_report(*transport, *mx, options.ca_file, now()); });
     decide(Area::kMtaSts, mta_sts && mx && transport, [&] {
-      return checks::evaluate_mta_sts(*mta_sts, *mx, *transport, options.ca_file, now());
+      return checks::mta_sts_report(*mta_sts, *mx, *transport, options.ca_file, now());
     });
     const auto& sts = areas[static_cast<std::size_t>(Area::kMtaSts)];
     decide(Area::kTlsRpt, tls_rpt && mx && transport && sts, [&] {

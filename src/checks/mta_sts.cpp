@@ -92,198 +92,87 @@ asio::awaitable<MtaStsData> collect_mta_sts(dns::Resolver& resolver, const Domai
   co_return d;
 }
 
-AreaReport evaluate_mta_sts(const MtaStsData& data, const MxData& mx,
-                            const TransportData& transport, const std::string& ca_file,
-                            std::time_t now) {
-  AreaReport r;
-  r.area = Area::kMtaSts;
-  r.elapsed_ms = data.elapsed_ms;
-  const std::string& d = data.domain;
-  const std::string txt_owner = "_mta-sts." + d;
-  const std::string url = fmt::format("https://{}/.well-known/mta-sts.txt", data.policy_host);
-  nlohmann::json details{{"domain", d}, {"policy_url", url}};
-  auto done = [&](Status s, std::string summary) {
-    r.status = s;
-    r.summary = std::move(summary);
-    r.details = details;
-    return r;
-  };
-
-  if (!data.txt.is_answer()) {
-    add_finding(r, "mta_sts.lookup_failed", txt_owner,
-                fmt::format("the lookup of {} failed: {}", txt_owner, data.txt.describe()),
-                data.txt.evidence_lines());
-    return done(Status::kError, "the MTA-STS lookup failed");
-  }
-  std::vector<std::string> records;
-  for (const auto& rec : data.txt.records) {
+std::vector<std::string> MtaStsData::records() const {
+  std::vector<std::string> out;
+  for (const auto& rec : txt.records) {
     // §3.1: records that do not begin with v=STSv1; are discarded.
-    if (policy::mta_sts::is_sts_record(rec.txt())) records.push_back(rec.txt());
+    if (policy::mta_sts::is_sts_record(rec.txt())) out.push_back(rec.txt());
   }
+  return out;
+}
 
-  // The policy as a sender would fetch it (only when there is a TXT record, a sender would).
-  std::optional<policy::mta_sts::PolicyParse> parsed;
-  std::string fetch_problem;  // why a sender ends up with "no policy", or ""
-  std::string_view fetch_id;
-  std::vector<std::string> fetch_evidence;
+namespace {
+
+// fetch_problem - why a sender ends up with "no policy" after fetching it (§3.3), in the order
+// a sender meets the problems; sets f.id, f.problem, f.evidence, or parses the policy.
+void judge_fetch(const MtaStsData& data, const std::string& ca_file, std::time_t now,
+                 PolicyFetch& out) {
   if (!data.fetch) {
-    fetch_id = "mta_sts.policy_unreachable";
-    fetch_problem = fmt::format("{} has no address ({})", data.policy_host, data.a.describe());
+    out.id = "mta_sts.policy_unreachable";
+    out.problem = fmt::format("{} has no address ({})", data.policy_host, data.a.describe());
+    return;
+  }
+  const auto& f = *data.fetch;
+  const auto pkix = f.chain_der.empty()
+                        ? tls::PkixVerdict{}
+                        : tls::verify_pkix(f.chain_der, data.policy_host, ca_file, now);
+  const std::string media =
+      policy::text::to_lower(f.content_type.substr(0, f.content_type.find(';')));
+  if (f.failure && f.failure->kind == "blocked") {
+    out.id = "mta_sts.policy_host_not_public";
+    out.problem = fmt::format("{}: {}", data.policy_host, f.failure->detail);
+  } else if (f.failure && f.failure->step != net::FetchStep::kResponse) {
+    out.id = "mta_sts.policy_unreachable";
+    out.problem = fmt::format("{} [{}]: {} failed ({}: {})", data.policy_host, f.request.address,
+                              net::to_string(f.failure->step), f.failure->kind, f.failure->detail);
+  } else if (!pkix.valid) {
+    out.id = "mta_sts.policy_cert_invalid";
+    out.problem = fmt::format("the certificate of {} is not valid for it under web PKI: {}",
+                              data.policy_host, pkix.error);
+  } else if (f.failure && f.failure->kind == "too_large") {
+    out.id = "mta_sts.policy_too_large";
+    out.problem = fmt::format("the policy is larger than {} octets", f.request.max_body);
+  } else if (f.failure) {
+    out.id = "mta_sts.policy_unreachable";
+    out.problem =
+        fmt::format("reading the policy failed ({}: {})", f.failure->kind, f.failure->detail);
+  } else if (f.status >= 300 && f.status < 400) {
+    out.id = "mta_sts.policy_redirect";
+    out.problem = fmt::format("HTTP {} redirect to '{}': senders must not follow it (§3.3)",
+                              f.status, f.location);
+  } else if (f.status != 200) {
+    out.id = "mta_sts.policy_http_status";
+    out.problem = fmt::format("HTTP status {} instead of 200", f.status);
+  } else if (media != "text/plain") {
+    out.id = "mta_sts.policy_media_type";
+    out.problem = fmt::format("Content-Type '{}' instead of text/plain (§3.3)", f.content_type);
   } else {
-    const auto& f = *data.fetch;
-    details["fetch"] = {{"address", f.request.address},   {"status", f.status},
-                        {"content_type", f.content_type}, {"tls_version", f.tls_version},
-                        {"bytes", f.body.size()},         {"elapsed_ms", f.elapsed_ms}};
-    const auto pkix = f.chain_der.empty()
-                          ? tls::PkixVerdict{}
-                          : tls::verify_pkix(f.chain_der, data.policy_host, ca_file, now);
-    if (f.failure && f.failure->kind == "blocked") {
-      fetch_id = "mta_sts.policy_host_not_public";
-      fetch_problem = fmt::format("{}: {}", data.policy_host, f.failure->detail);
-    } else if (f.failure && f.failure->step != net::FetchStep::kResponse) {
-      fetch_id = "mta_sts.policy_unreachable";
-      fetch_problem =
-          fmt::format("{} [{}]: {} failed ({}: {})", data.policy_host, f.request.address,
-                      net::to_string(f.failure->step), f.failure->kind, f.failure->detail);
-    } else if (!pkix.valid) {
-      fetch_id = "mta_sts.policy_cert_invalid";
-      fetch_problem = fmt::format("the certificate of {} is not valid for it under web PKI: {}",
-                                  data.policy_host, pkix.error);
-    } else if (f.failure && f.failure->kind == "too_large") {
-      fetch_id = "mta_sts.policy_too_large";
-      fetch_problem = fmt::format("the policy is larger than {} octets", f.request.max_body);
-    } else if (f.failure) {
-      fetch_id = "mta_sts.policy_unreachable";
-      fetch_problem =
-          fmt::format("reading the policy failed ({}: {})", f.failure->kind, f.failure->detail);
-    } else if (f.status >= 300 && f.status < 400) {
-      fetch_id = "mta_sts.policy_redirect";
-      fetch_problem = fmt::format("HTTP {} redirect to '{}': senders must not follow it (§3.3)",
-                                  f.status, f.location);
-    } else if (f.status != 200) {
-      fetch_id = "mta_sts.policy_http_status";
-      fetch_problem = fmt::format("HTTP status {} instead of 200", f.status);
-    } else if (policy::text::to_lower(f.content_type.substr(0, f.content_type.find(';'))) !=
-               "text/plain") {
-      fetch_id = "mta_sts.policy_media_type";
-      fetch_problem = fmt::format("Content-Type '{}' instead of text/plain (§3.3)", f.content_type);
-    } else {
-      parsed = policy::mta_sts::parse_policy(f.body);
-      if (!parsed->ok()) {
-        fetch_id = "mta_sts.policy_invalid";
-        fetch_problem = "the policy is invalid: " + parsed->errors.front().message;
-        for (const auto& e : parsed->errors) {
-          fetch_evidence.push_back(e.line ? fmt::format("line {}: {}", e.line, e.message)
-                                          : e.message);
-        }
-      }
+    out.parsed = policy::mta_sts::parse_policy(f.body);
+    if (out.parsed->ok()) return;
+    out.id = "mta_sts.policy_invalid";
+    out.problem = "the policy is invalid: " + out.parsed->errors.front().message;
+    for (const auto& e : out.parsed->errors) {
+      out.evidence.push_back(e.line ? fmt::format("line {}: {}", e.line, e.message) : e.message);
     }
   }
+}
 
-  if (records.empty()) {
-    if (parsed && parsed->ok()) {
-      add_finding(
-          r, "mta_sts.txt_missing", d,
-          fmt::format("{} serves a policy, but there is no {} record, so senders never fetch it",
-                      url, txt_owner),
-          data.txt.evidence_lines(),
-          "Publish:\n" + txt_record(txt_owner, "v=STSv1; id=" + std::to_string(now)));
-      return done(Status::kNone, "a policy is served, but no _mta-sts record announces it");
-    }
-    const bool null_mx =
-        mx.hosts.empty() && mx.entries.size() == 1 && mx.entries.front().exchange == ".";
-    if (null_mx) return done(Status::kNone, "not applicable: the domain receives no mail");
-    add_finding(r, "mta_sts.none", d,
-                "no MTA-STS policy: senders without DANE deliver without checks", {},
-                "Publish:\n" + starter(d, mx, now));
-    return done(Status::kNone, "no MTA-STS");
-  }
-  details["record"] = records.front();
-  r.facts.push_back({"record", records.front()});
-  if (records.size() > 1) {
-    add_finding(
-        r, "mta_sts.txt_multiple", txt_owner,
-        fmt::format("{} v=STSv1 records: senders assume there is no policy (§3.1)", records.size()),
-        records, "Keep exactly one record; change its id when the policy changes.");
-    return done(Status::kFail, "several _mta-sts records");
-  }
-  const auto txt = policy::mta_sts::parse_txt(records.front());
-  if (!txt.ok()) {
-    add_finding(
-        r, "mta_sts.txt_invalid", txt_owner,
-        fmt::format("the _mta-sts record is invalid ({}): senders assume there is no policy",
-                    txt.errors.front()),
-        {records.front()},
-        txt_record(txt_owner, "v=STSv1; id=" + std::to_string(now)) +
-            "\n(id: 1-32 letters and digits, changed whenever the policy changes)");
-    return done(Status::kFail, "the _mta-sts record is invalid");
-  }
-  if (!fetch_problem.empty()) {
-    fetch_evidence.insert(fetch_evidence.begin(), url);
-    add_finding(
-        r, fetch_id, data.policy_host,
-        fetch_problem + "; senders treat the domain as having no MTA-STS policy", fetch_evidence,
-        fmt::format("Serve the policy at {} over HTTPS (TLS 1.2+, a certificate valid for {}), "
-                    "status 200, Content-Type text/plain, no redirect, under 64 KiB.",
-                    url, data.policy_host));
-    return done(Status::kFail, "the MTA-STS policy cannot be used");
-  }
-  const auto& p = parsed->policy;
-  for (const auto& w : parsed->warnings) {
-    // A malformed mx line has its own finding (mta_sts.mx_pattern_malformed) below.
-    if (std::any_of(p.mx_malformed.begin(), p.mx_malformed.end(),
-                    [&](const auto& m) { return m.line == w.line; })) {
-      continue;
-    }
-    add_finding(r, "mta_sts.policy_warning", data.policy_host,
-                w.line ? fmt::format("line {}: {}", w.line, w.message) : w.message);
-  }
-  const Mode mode = *p.mode;
-  details["mode"] = policy::mta_sts::to_string(mode);
-  details["max_age"] = *p.max_age;
-  details["mx"] = p.mx;
-  r.facts.push_back(
-      {"policy", fmt::format("mode {}, max_age {} s, mx {}", policy::mta_sts::to_string(mode),
-                             *p.max_age, fmt::join(p.mx, ", "))});
-  if (mode == Mode::kNone) {
-    add_finding(r, "mta_sts.mode_none", d,
-                "mode: none: the policy is withdrawn, senders apply no MTA-STS checks");
-    return done(Status::kNone, "MTA-STS mode none");
-  }
-  bool failed = false, warned = false;
-  const bool enforce = mode == Mode::kEnforce;
-  if (!enforce) {
-    warned = true;
-    add_finding(r, "mta_sts.testing_mode", d,
-                "mode: testing: senders report failures (TLS-RPT) but still deliver without TLS");
-  }
-  if (*p.max_age < 86400) {
-    warned = true;
-    add_finding(
-        r, "mta_sts.max_age_short", data.policy_host,
-        fmt::format("max_age {} s: senders forget the policy within a day, leaving a window "
-                    "for a downgrade",
-                    *p.max_age),
-        {}, "Use max_age: 604800 (a week) or more.");
-  }
-
-  // §4, §5: what a sender concludes for each MX host.
-  nlohmann::json hosts = nlohmann::json::array();
-  std::vector<std::string> unlisted, refused;
-  bool any_dane = false;
+// §4, §5: what a sender concludes for each MX host: listed, and each address's TLS.
+std::vector<StsHost> judge_hosts(const policy::mta_sts::Policy& p, const MxData& mx,
+                                 const TransportData& transport, const std::string& ca_file,
+                                 std::time_t now) {
+  std::vector<StsHost> out;
   for (const auto& h : mx.hosts) {
-    const bool listed = std::any_of(p.mx.begin(), p.mx.end(), [&](const std::string& pattern) {
+    StsHost sh{h.name, false, false, {}};
+    sh.listed = std::any_of(p.mx.begin(), p.mx.end(), [&](const std::string& pattern) {
       return policy::mta_sts::mx_matches(pattern, h.name);
     });
-    nlohmann::json jh{{"name", h.name}, {"listed", listed}};
-    if (!listed) unlisted.push_back(h.name);
     const HostTransport* t = nullptr;
     for (const auto& ht : transport.hosts) {
       if (ht.host == h.name) t = &ht;
     }
-    if (t && t->tlsa.state == TlsaState::kUsable) any_dane = true;
-    nlohmann::json addrs = nlohmann::json::array();
-    if (listed && t) {
+    sh.dane = t && t->tlsa.state == TlsaState::kUsable;
+    if (sh.listed && t) {
       for (const auto& probe : t->probes) {
         std::string why;
         if (!probe.tls) {
@@ -296,21 +185,151 @@ AreaReport evaluate_mta_sts(const MtaStsData& data, const MxData& mx,
           const auto v = tls::verify_pkix(probe.tls->chain_der, h.name, ca_file, now);
           if (!v.valid) why = "certificate not valid for " + h.name + ": " + v.error;
         }
-        addrs.push_back({{"address", probe.target.address}, {"ok", why.empty()}, {"why", why}});
-        if (!why.empty())
-          refused.push_back(fmt::format("{} [{}]: {}", h.name, probe.target.address, why));
+        sh.addresses.push_back({probe.target.address, why});
       }
     }
-    jh["addresses"] = addrs;
-    hosts.push_back(jh);
+    out.push_back(std::move(sh));
   }
-  details["hosts"] = hosts;
-  // mx lines that are not §3.2 syntax: strict senders match nothing with them; say who would
-  // still match for lenient ones, and give the corrected line.
-  for (const auto& m : p.mx_malformed) {
-    warned = true;
+  return out;
+}
+
+}  // namespace
+
+MtaStsInput mta_sts_input(const MtaStsData& data, const MxData& mx, const TransportData& transport,
+                          const std::string& ca_file, std::time_t now) {
+  MtaStsInput in{data, mx, now, data.records(), {}, {}};
+  // The policy as a sender would fetch it (only when there is a TXT record, a sender would).
+  if (data.txt.is_answer()) judge_fetch(data, ca_file, now, in.fetch);
+  if (in.fetch.usable())
+    in.hosts = judge_hosts(in.fetch.parsed->policy, mx, transport, ca_file, now);
+  return in;
+}
+
+namespace {
+
+std::string txt_owner(const MtaStsData& data) { return "_mta-sts." + data.domain; }
+std::string policy_url(const MtaStsData& data) {
+  return fmt::format("https://{}/.well-known/mta-sts.txt", data.policy_host);
+}
+bool null_mx(const MxData& mx) {
+  return mx.hosts.empty() && mx.entries.size() == 1 && mx.entries.front().exchange == ".";
+}
+
+// ---- rules: each returns true when it decided the area --------------------------------------
+
+bool lookup_failed(const MtaStsInput& in, Evaluation& ev) {
+  if (in.data.txt.is_answer()) return false;
+  ev.state = AreaState::kUndetermined;
+  ev.add("mta_sts.lookup_failed", txt_owner(in.data),
+         fmt::format("the lookup of {} failed: {}", txt_owner(in.data), in.data.txt.describe()),
+         in.data.txt.evidence_lines());
+  return true;
+}
+
+// §3.1: without the TXT record senders never fetch the policy.
+bool no_record(const MtaStsInput& in, Evaluation& ev) {
+  if (!in.records.empty()) return false;
+  ev.state = AreaState::kNotDeployed;
+  const auto& d = in.data.domain;
+  if (in.fetch.usable()) {
+    ev.add("mta_sts.txt_missing", d,
+           fmt::format("{} serves a policy, but there is no {} record, so senders never fetch it",
+                       policy_url(in.data), txt_owner(in.data)),
+           in.data.txt.evidence_lines(),
+           "Publish:\n" + txt_record(txt_owner(in.data), "v=STSv1; id=" + std::to_string(in.now)));
+  } else if (!null_mx(in.mx)) {
+    ev.add("mta_sts.none", d, "no MTA-STS policy: senders without DANE deliver without checks", {},
+           "Publish:\n" + starter(d, in.mx, in.now));
+  }
+  return true;
+}
+
+// §3.1: exactly one valid v=STSv1 record, or senders assume there is no policy.
+bool bad_record(const MtaStsInput& in, Evaluation& ev) {
+  const std::string owner = txt_owner(in.data);
+  if (in.records.size() > 1) {
+    ev.add("mta_sts.txt_multiple", owner,
+           fmt::format("{} v=STSv1 records: senders assume there is no policy (§3.1)",
+                       in.records.size()),
+           in.records, "Keep exactly one record; change its id when the policy changes.");
+    return true;
+  }
+  const auto txt = policy::mta_sts::parse_txt(in.records.front());
+  if (txt.ok()) return false;
+  ev.add("mta_sts.txt_invalid", owner,
+         fmt::format("the _mta-sts record is invalid ({}): senders assume there is no policy",
+                     txt.errors.front()),
+         {in.records.front()},
+         txt_record(owner, "v=STSv1; id=" + std::to_string(in.now)) +
+             "\n(id: 1-32 letters and digits, changed whenever the policy changes)");
+  return true;
+}
+
+// §3.3: a policy that cannot be fetched and used means no policy.
+bool unusable_policy(const MtaStsInput& in, Evaluation& ev) {
+  if (in.fetch.id.empty()) return false;
+  std::vector<std::string> evidence{policy_url(in.data)};
+  evidence.insert(evidence.end(), in.fetch.evidence.begin(), in.fetch.evidence.end());
+  ev.add(in.fetch.id, in.data.policy_host,
+         in.fetch.problem + "; senders treat the domain as having no MTA-STS policy", evidence,
+         fmt::format("Serve the policy at {} over HTTPS (TLS 1.2+, a certificate valid for {}), "
+                     "status 200, Content-Type text/plain, no redirect, under 64 KiB.",
+                     policy_url(in.data), in.data.policy_host));
+  return true;
+}
+
+void policy_warnings(const MtaStsInput& in, Evaluation& ev) {
+  const auto& parsed = *in.fetch.parsed;
+  for (const auto& w : parsed.warnings) {
+    // A malformed mx line has its own finding (mta_sts.mx_pattern_malformed).
+    const auto& bad = parsed.policy.mx_malformed;
+    if (std::any_of(bad.begin(), bad.end(), [&](const auto& m) { return m.line == w.line; })) {
+      continue;
+    }
+    ev.add("mta_sts.policy_warning", in.data.policy_host,
+           w.line ? fmt::format("line {}: {}", w.line, w.message) : w.message);
+  }
+}
+
+// §5: mode none withdraws the policy; testing only reports; a short max_age forgets it soon.
+bool mode_and_age(const MtaStsInput& in, Evaluation& ev) {
+  const auto& p = in.fetch.parsed->policy;
+  const auto& d = in.data.domain;
+  if (*p.mode == Mode::kNone) {
+    ev.state = AreaState::kNotDeployed;
+    ev.add("mta_sts.mode_none", d,
+           "mode: none: the policy is withdrawn, senders apply no MTA-STS checks");
+    return true;
+  }
+  if (*p.mode == Mode::kTesting) {
+    ev.add("mta_sts.testing_mode", d,
+           "mode: testing: senders report failures (TLS-RPT) but still deliver without TLS");
+  }
+  if (*p.max_age < 86400) {
+    ev.add("mta_sts.max_age_short", in.data.policy_host,
+           fmt::format("max_age {} s: senders forget the policy within a day, leaving a window "
+                       "for a downgrade",
+                       *p.max_age),
+           {}, "Use max_age: 604800 (a week) or more.");
+  }
+  return false;
+}
+
+std::vector<std::string> unlisted_hosts(const MtaStsInput& in) {
+  std::vector<std::string> out;
+  for (const auto& h : in.hosts) {
+    if (!h.listed) out.push_back(h.name);
+  }
+  return out;
+}
+
+// §3.2: mx lines that are not its syntax: strict senders match nothing with them; say who would
+// still match for lenient ones, and give the corrected line.
+void malformed_patterns(const MtaStsInput& in, Evaluation& ev) {
+  const auto unlisted = unlisted_hosts(in);
+  for (const auto& m : in.fetch.parsed->policy.mx_malformed) {
     std::vector<std::string> lenient;
-    for (const auto& h : mx.hosts) {
+    for (const auto& h : in.mx.hosts) {
       if (policy::mta_sts::mx_matches_lenient(m.pattern, h.name)) lenient.push_back(h.name);
     }
     const std::string fixed = policy::mta_sts::corrected_pattern(m.pattern);
@@ -321,51 +340,128 @@ AreaReport evaluate_mta_sts(const MtaStsData& data, const MxData& mx,
       fix = "Replace it with one line per MX host name (or *.<domain> for one label), e.g.:";
       for (const auto& h : lenient.empty() ? unlisted : lenient) fix += "\nmx: " + h;
     }
-    fix += fmt::format("\nand change the id in {}.", txt_owner);
-    add_finding(r, "mta_sts.mx_pattern_malformed", data.policy_host,
-                fmt::format("policy line {}: mx {} has {}: strict senders match no MX host with "
-                            "it{}",
-                            m.line, m.pattern, m.problem,
-                            lenient.empty()
-                                ? std::string()
-                                : fmt::format(", lenient ones match {}", fmt::join(lenient, ", "))),
-                {fmt::format("mx: {}", m.pattern)}, fix);
+    fix += fmt::format("\nand change the id in {}.", txt_owner(in.data));
+    ev.add("mta_sts.mx_pattern_malformed", in.data.policy_host,
+           fmt::format("policy line {}: mx {} has {}: strict senders match no MX host with it{}",
+                       m.line, m.pattern, m.problem,
+                       lenient.empty()
+                           ? std::string()
+                           : fmt::format(", lenient ones match {}", fmt::join(lenient, ", "))),
+           {fmt::format("mx: {}", m.pattern)}, fix);
   }
+}
+
+// §4.1, §4.2, §5: in enforce mode senders refuse hosts that are not listed or lack valid TLS; in
+// testing mode they report them and deliver (findings of their own, at warning level).
+void mx_hosts(const MtaStsInput& in, Evaluation& ev) {
+  const bool enforce = *in.fetch.parsed->policy.mode == Mode::kEnforce;
   const std::string verdict =
       enforce ? "senders refuse to deliver to it" : "senders would report it";
+  const auto unlisted = unlisted_hosts(in);
   if (!unlisted.empty()) {
-    (enforce ? failed : warned) = true;
-    add_finding(
-        r, "mta_sts.mx_not_listed", d,
+    std::string lines;
+    for (const auto& n : unlisted) lines += "mx: " + n + "\n";
+    ev.add(
+        enforce ? "mta_sts.mx_not_listed" : "mta_sts.testing_mx_not_listed", in.data.domain,
         fmt::format("{} MX host(s) match no mx line of the policy: {}", unlisted.size(), verdict),
         unlisted,
-        fmt::format("Add them to the policy (and change the id in {}):\n{}", txt_owner, [&] {
-          std::string s;
-          for (const auto& n : unlisted) s += "mx: " + n + "\n";
-          return s;
-        }()));
+        fmt::format("Add them to the policy (and change the id in {}):\n{}", txt_owner(in.data),
+                    lines));
+  }
+  std::vector<std::string> refused;
+  for (const auto& h : in.hosts) {
+    for (const auto& a : h.addresses) {
+      if (!a.why.empty()) refused.push_back(fmt::format("{} [{}]: {}", h.name, a.address, a.why));
+    }
   }
   if (!refused.empty()) {
-    (enforce ? failed : warned) = true;
-    add_finding(
-        r, "mta_sts.mx_tls_invalid", d,
-        fmt::format("{} MX address(es) lack STARTTLS with TLS 1.2+ and a web-PKI certificate for "
-                    "the host: {}",
-                    refused.size(), verdict),
-        refused,
-        "Give every MX host a certificate from a public CA valid for its name (e.g. Let's Encrypt) "
-        "and TLS 1.2 or later.");
+    ev.add(enforce ? "mta_sts.mx_tls_invalid" : "mta_sts.testing_mx_tls_invalid", in.data.domain,
+           fmt::format("{} MX address(es) lack STARTTLS with TLS 1.2+ and a web-PKI certificate "
+                       "for the host: {}",
+                       refused.size(), verdict),
+           refused,
+           "Give every MX host a certificate from a public CA valid for its name (e.g. Let's "
+           "Encrypt) and TLS 1.2 or later.");
   }
-  if (any_dane) {
-    add_finding(
-        r, "mta_sts.dane_precedence", d,
-        "DANE also protects the MX hosts: senders that support DANE use it and ignore MTA-STS "
-        "(RFC 8461 §2)");
+  if (std::any_of(in.hosts.begin(), in.hosts.end(), [](const StsHost& h) { return h.dane; })) {
+    ev.add("mta_sts.dane_precedence", in.data.domain,
+           "DANE also protects the MX hosts: senders that support DANE use it and ignore MTA-STS "
+           "(RFC 8461 §2)");
   }
-  if (failed) return done(Status::kFail, "MTA-STS enforce: senders would refuse some MX hosts");
-  return done(warned ? Status::kWarn : Status::kPass,
-              fmt::format("MTA-STS {} for {} MX host(s)", policy::mta_sts::to_string(mode),
-                          mx.hosts.size()));
+}
+
+std::string summary(const MtaStsInput& in, const Evaluation& ev) {
+  if (ev.state == AreaState::kUndetermined) return "the MTA-STS lookup failed";
+  if (in.records.empty()) {
+    if (in.fetch.usable()) return "a policy is served, but no _mta-sts record announces it";
+    return null_mx(in.mx) ? "not applicable: the domain receives no mail" : "no MTA-STS";
+  }
+  if (ev.has("mta_sts.txt_multiple")) return "several _mta-sts records";
+  if (ev.has("mta_sts.txt_invalid")) return "the _mta-sts record is invalid";
+  if (!in.fetch.id.empty()) return "the MTA-STS policy cannot be used";
+  const auto& p = in.fetch.parsed->policy;
+  if (*p.mode == Mode::kNone) return "MTA-STS mode none";
+  if (ev.has("mta_sts.mx_not_listed") || ev.has("mta_sts.mx_tls_invalid")) {
+    return "MTA-STS enforce: senders would refuse some MX hosts";
+  }
+  return fmt::format("MTA-STS {} for {} MX host(s)", policy::mta_sts::to_string(*p.mode),
+                     in.mx.hosts.size());
+}
+
+}  // namespace
+
+Evaluation evaluate_mta_sts(const MtaStsInput& in) {
+  Evaluation ev;
+  if (lookup_failed(in, ev) || no_record(in, ev) || bad_record(in, ev) || unusable_policy(in, ev)) {
+    return ev;
+  }
+  policy_warnings(in, ev);
+  if (mode_and_age(in, ev)) return ev;
+  malformed_patterns(in, ev);
+  mx_hosts(in, ev);
+  return ev;
+}
+
+AreaView mta_sts_view(const MtaStsInput& in, const Evaluation& ev) {
+  AreaView v;
+  auto& d = v.details;
+  d = {{"domain", in.data.domain}, {"policy_url", policy_url(in.data)}};
+  v.summary = summary(in, ev);
+  if (ev.state == AreaState::kUndetermined) return v;
+  if (const auto& f = in.data.fetch) {
+    d["fetch"] = {{"address", f->request.address},   {"status", f->status},
+                  {"content_type", f->content_type}, {"tls_version", f->tls_version},
+                  {"bytes", f->body.size()},         {"elapsed_ms", f->elapsed_ms}};
+  }
+  if (in.records.empty()) return v;
+  d["record"] = in.records.front();
+  v.facts.push_back({"record", in.records.front()});
+  if (!in.fetch.usable() || in.records.size() > 1 || ev.has("mta_sts.txt_invalid")) return v;
+  const auto& p = in.fetch.parsed->policy;
+  d["mode"] = policy::mta_sts::to_string(*p.mode);
+  d["max_age"] = *p.max_age;
+  d["mx"] = p.mx;
+  v.facts.push_back(
+      {"policy", fmt::format("mode {}, max_age {} s, mx {}", policy::mta_sts::to_string(*p.mode),
+                             *p.max_age, fmt::join(p.mx, ", "))});
+  if (*p.mode == Mode::kNone) return v;
+  nlohmann::json hosts = nlohmann::json::array();
+  for (const auto& h : in.hosts) {
+    nlohmann::json addrs = nlohmann::json::array();
+    for (const auto& a : h.addresses) {
+      addrs.push_back({{"address", a.address}, {"ok", a.why.empty()}, {"why", a.why}});
+    }
+    hosts.push_back({{"name", h.name}, {"listed", h.listed}, {"addresses", addrs}});
+  }
+  d["hosts"] = hosts;
+  return v;
+}
+
+AreaReport mta_sts_report(const MtaStsData& data, const MxData& mx, const TransportData& transport,
+                          const std::string& ca_file, std::time_t now) {
+  const MtaStsInput in = mta_sts_input(data, mx, transport, ca_file, now);
+  const Evaluation ev = evaluate_mta_sts(in);
+  return area_report(Area::kMtaSts, ev, mta_sts_view(in, ev), data.elapsed_ms);
 }
 
 }  // namespace mc::checks

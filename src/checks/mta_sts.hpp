@@ -20,10 +20,11 @@
 #include "checks/mx.hpp"
 #include "checks/transport.hpp"
 #include "core/domain_name.hpp"
-#include "core/report_model.hpp"
+#include "core/evaluation.hpp"
 #include "dns/answer.hpp"
 #include "dns/resolver.hpp"
 #include "net/https_fetch.hpp"
+#include "policy/mta_sts.hpp"
 
 namespace mc::checks {
 
@@ -35,6 +36,8 @@ struct MtaStsData {
   dns::Answer aaaa;
   std::optional<net::HttpsResponse> fetch;  // absent when the host has no address
   double elapsed_ms = 0;
+
+  std::vector<std::string> records() const;  // the TXT records that begin with v=STSv1;
 };
 
 struct MtaStsOptions {
@@ -47,8 +50,43 @@ boost::asio::awaitable<MtaStsData> collect_mta_sts(
     dns::Resolver& resolver, const DomainName& domain, MtaStsOptions options,
     std::chrono::steady_clock::time_point audit_start);
 
-AreaReport evaluate_mta_sts(const MtaStsData& data, const MxData& mx,
-                            const TransportData& transport, const std::string& ca_file,
-                            std::time_t now);
+// PolicyFetch - the policy as a sender fetches it (§3.3): parsed, or why it is unusable.
+struct PolicyFetch {
+  std::optional<policy::mta_sts::PolicyParse> parsed;  // the body was read and parsed
+  std::string_view id;                                 // the finding when unusable, else empty
+  std::string problem;
+  std::vector<std::string> evidence;
+  bool usable() const { return id.empty() && parsed && parsed->ok(); }
+};
+
+// StsHost - what an MTA-STS sender concludes for one MX host (§4, §5).
+struct StsHost {
+  std::string name;
+  bool listed = false;  // an mx line matches it
+  bool dane = false;    // usable TLSA: DANE senders use that instead (§2)
+  struct Address {
+    std::string address;
+    std::string why;  // why the sender refuses it; empty when TLS is acceptable
+  };
+  std::vector<Address> addresses;  // listed hosts only
+};
+
+// MtaStsInput - the collected data with the web-PKI verdicts computed once (they read the CA
+// files): the policy fetch, and each MX host against a usable policy.
+struct MtaStsInput {
+  const MtaStsData& data;
+  const MxData& mx;
+  std::time_t now = 0;
+  std::vector<std::string> records;
+  PolicyFetch fetch;
+  std::vector<StsHost> hosts;
+};
+MtaStsInput mta_sts_input(const MtaStsData& data, const MxData& mx, const TransportData& transport,
+                          const std::string& ca_file, std::time_t now);
+
+Evaluation evaluate_mta_sts(const MtaStsInput& input);  // PURE: state and findings
+AreaView mta_sts_view(const MtaStsInput& input, const Evaluation& evaluation);
+AreaReport mta_sts_report(const MtaStsData& data, const MxData& mx, const TransportData& transport,
+                          const std::string& ca_file, std::time_t now);
 
 }  // namespace mc::checks

@@ -529,6 +529,16 @@ constexpr std::array kCatalogue = std::to_array<FindingDef>({
      "In enforce mode senders need STARTTLS, TLS 1.2 or later and a certificate valid for the MX "
      "name under web PKI; otherwise they do not deliver.",
      "RFC 8461 §4.2, §5"},
+    {"mta_sts.testing_mx_not_listed", Area::kMtaSts, kWarning,
+     "An MX host is not in the testing policy",
+     "In testing mode senders still deliver to an MX host no mx line matches, and report it; "
+     "under enforce they would refuse it.",
+     "RFC 8461 §4.1, §5"},
+    {"mta_sts.testing_mx_tls_invalid", Area::kMtaSts, kWarning,
+     "An MX host would fail MTA-STS's TLS requirements under enforce",
+     "In testing mode senders deliver without STARTTLS, TLS 1.2 or a web-PKI certificate valid "
+     "for the MX name, and report it; under enforce they would not deliver.",
+     "RFC 8461 §4.2, §5"},
     {"mta_sts.dane_precedence", Area::kMtaSts, kInfo, "DANE takes precedence",
      "Senders that support DANE use it for these MX hosts instead of MTA-STS.", "RFC 8461 §2"},
 
