@@ -8,6 +8,7 @@
 
 #include "core/findings.hpp"
 #include "core/parallel.hpp"
+#include "policy/tlsa.hpp"  // hex
 
 namespace asio = boost::asio;
 
@@ -31,16 +32,6 @@ int rank(dns::Security s) {
 // RFC 8624 §3.1: algorithms that must not or should not be used for signing.
 bool algorithm_deprecated(int alg) {
   return alg == 1 || alg == 3 || alg == 5 || alg == 6 || alg == 7 || alg == 10 || alg == 12;
-}
-
-int to_int(const std::string& s, int fallback = -1) {
-  try {
-    std::size_t used = 0;
-    int v = std::stoi(s, &used);
-    return used == s.size() ? v : fallback;
-  } catch (...) {
-    return fallback;
-  }
 }
 
 dns::Security host_state(const MxHost& h) {
@@ -118,11 +109,11 @@ AreaReport evaluate_dnssec(const ZoneData& zone, const MxData& mx) {
   // Only validated (or provably unsigned) data describes the zone; bogus records are evidence only.
   std::set<int> algorithms;
   for (const auto& r : zone.dnskey.has_data() ? zone.dnskey.records : std::vector<dns::Record>{}) {
-    if (r.fields.size() >= 3) algorithms.insert(to_int(r.fields[2]));
+    if (const auto* key = r.dnskey()) algorithms.insert(key->algorithm);
   }
   std::set<int> ds_digests;
   for (const auto& r : zone.ds.has_data() ? zone.ds.records : std::vector<dns::Record>{}) {
-    if (r.fields.size() >= 3) ds_digests.insert(to_int(r.fields[2]));
+    if (const auto* ds = r.ds()) ds_digests.insert(ds->digest_type);
   }
   details["state"] = dns::to_string(domain_state);
   details["zone_apex"] = zone.dnskey.has_data();
@@ -222,9 +213,11 @@ AreaReport evaluate_dnssec(const ZoneData& zone, const MxData& mx) {
     }
     for (const auto& r :
          zone.nsec3param.has_data() ? zone.nsec3param.records : std::vector<dns::Record>{}) {
-      if (r.fields.size() < 4) continue;
-      const int iterations = to_int(r.fields[2]);
-      const std::string& salt = r.fields[3];
+      const dns::Nsec3ParamRdata* param = r.nsec3param();
+      if (param == nullptr) continue;
+      const int iterations = param->iterations;
+      // Presentation form (RFC 5155 §3.3): hex, or "-" for no salt.
+      const std::string salt = param->salt.empty() ? "-" : policy::hex(param->salt);
       details["nsec3"] = {{"iterations", iterations}, {"salt", salt == "-" ? "" : salt}};
       rep.facts.push_back(Fact{"NSEC3", fmt::format("{} iterations, salt {}", iterations, salt)});
       if (iterations > 0) {

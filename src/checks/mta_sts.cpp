@@ -56,12 +56,8 @@ asio::awaitable<MtaStsData> collect_mta_sts(dns::Resolver& resolver, const Domai
   d.a = std::move(a);
   d.aaaa = std::move(aaaa);
   // Like a sender's HTTPS client: the first address that answers (IPv4 first).
-  std::vector<std::string> addrs;
-  for (const auto* ans : {&d.a, &d.aaaa}) {
-    for (const auto& r : ans->records) {
-      if (!r.fields.empty()) addrs.push_back(r.fields[0]);
-    }
-  }
+  std::vector<std::string> addrs = d.a.addresses();
+  for (auto& x : d.aaaa.addresses()) addrs.push_back(std::move(x));
   for (const auto& addr : addrs) {
     const auto left = options.deadline - std::chrono::steady_clock::now();
     if (left <= std::chrono::milliseconds(0)) break;

@@ -36,14 +36,6 @@ std::string strip_dot(std::string s) {
   return s;
 }
 
-std::vector<std::string> record_addresses(const Answer& a) {
-  std::vector<std::string> out;
-  for (const auto& r : a.records) {
-    if (!r.fields.empty()) out.push_back(r.fields[0]);
-  }
-  return out;
-}
-
 // resolve_addresses - A and AAAA of name at once; failed if either lookup failed.
 asio::awaitable<SpfTermLookup> resolve_addresses(dns::Resolver& resolver, std::string name) {
   auto [a, aaaa] =
@@ -51,8 +43,8 @@ asio::awaitable<SpfTermLookup> resolve_addresses(dns::Resolver& resolver, std::s
   SpfTermLookup t;
   t.target = name;
   t.lookup_failed = !a.is_answer() || !aaaa.is_answer();
-  t.addresses = record_addresses(a);
-  for (auto& x : record_addresses(aaaa)) t.addresses.push_back(std::move(x));
+  t.addresses = a.addresses();
+  for (auto& x : aaaa.addresses()) t.addresses.push_back(std::move(x));
   t.outcome = !t.addresses.empty()              ? Outcome::kData
               : a.outcome == Outcome::kNxDomain ? Outcome::kNxDomain
               : !a.is_answer()                  ? a.outcome
@@ -82,10 +74,11 @@ asio::awaitable<SpfTermLookup> resolve_term(dns::Resolver& resolver, Directive d
       t.lookup_failed = !mx.is_answer();
       std::vector<asio::awaitable<SpfTermLookup>> hosts;
       for (const auto& r : mx.records) {
-        if (r.fields.size() < 2 || r.fields[1] == ".") continue;
+        const dns::MxRdata* rdata = r.mx();
+        if (rdata == nullptr || rdata->exchange == ".") continue;
         ++t.mx_names;
         // §4.6.4: a receiver looks up at most 10; more is a permerror, reported from the count.
-        if (hosts.size() < 10) hosts.push_back(resolve_addresses(resolver, r.fields[1]));
+        if (hosts.size() < 10) hosts.push_back(resolve_addresses(resolver, rdata->exchange));
       }
       for (auto& h : co_await when_all(std::move(hosts))) {
         t.lookup_failed = t.lookup_failed || h.lookup_failed;

@@ -198,7 +198,7 @@ asio::awaitable<std::vector<std::string>> Evaluator::validated_names(bool& dns_e
   }
   std::vector<std::string> out;
   const std::string rev = reverse_name(in_.ip);
-  Answer ptr = co_await query(rev, 12 /* PTR */);
+  Answer ptr = co_await query(rev, dns::rrtype::kPtr);
   if (!ptr.is_answer()) {
     validated_error_ = dns_error = true;
   } else {
@@ -206,12 +206,13 @@ asio::awaitable<std::vector<std::string>> Evaluator::validated_names(bool& dns_e
     const std::size_t n = std::min<std::size_t>(ptr.records.size(), lim_.ptr_names);
     const std::uint16_t type = in_.ip.v6 ? dns::rrtype::kAaaa : dns::rrtype::kA;
     for (std::size_t i = 0; i < n; ++i) {
-      if (ptr.records[i].fields.empty()) continue;
-      const std::string name = lower_name(ptr.records[i].fields[0]);
+      const dns::NameRdata* target = ptr.records[i].target();
+      if (target == nullptr) continue;
+      const std::string name = lower_name(target->name);
       Answer addrs = co_await query(name, type);
       // §5.5: a DNS error on this lookup skips the name.
-      for (const auto& rec : addrs.records) {
-        auto ip = rec.fields.empty() ? std::nullopt : policy::spf::parse_ip(rec.fields[0]);
+      for (const auto& text : addrs.addresses()) {
+        auto ip = policy::spf::parse_ip(text);
         if (ip && *ip == in_.ip) {
           out.push_back(name);
           break;
@@ -232,8 +233,8 @@ asio::awaitable<TermResult> Evaluator::addresses_match(const std::string& name, 
     std::string why = fmt::format("{} has no {} records", name, dns::type_name(type));
     co_return count_as_void ? void_result(std::move(why)) : TermResult::no_match(std::move(why));
   }
-  for (const auto& rec : a.records) {
-    auto ip = rec.fields.empty() ? std::nullopt : policy::spf::parse_ip(rec.fields[0]);
+  for (const auto& text : a.addresses()) {
+    auto ip = policy::spf::parse_ip(text);
     if (ip && in_.ip.in_network(*ip, in_.ip.v6 ? cidr6 : cidr4)) {
       co_return TermResult::match(fmt::format("{} has {}", name, ip->text()));
     }
@@ -284,8 +285,9 @@ asio::awaitable<TermResult> Evaluator::term(const Directive& d, const std::strin
                         mx.records.size(), lim_.mx_names));
       }
       for (const auto& rec : mx.records) {
-        if (rec.fields.size() < 2) continue;
-        const std::string host = lower_name(rec.fields[1]);
+        const dns::MxRdata* rdata = rec.mx();
+        if (rdata == nullptr) continue;
+        const std::string host = lower_name(rdata->exchange);
         if (host.empty() || host == ".") continue;  // null MX (RFC 7505)
         TermResult r = co_await addresses_match(host, d.cidr4, d.cidr6, false);
         if (r.kind != TermResult::kNoMatch) co_return r;
