@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <set>
 
+#include "core/clock.hpp"
 #include "core/findings.hpp"
 #include "core/parallel.hpp"
 #include "policy/tlsa.hpp"  // hex
@@ -86,9 +87,7 @@ asio::awaitable<ZoneData> collect_zone(dns::Resolver& resolver, const DomainName
   z.dnskey = std::move(answers[0]);
   z.ds = std::move(answers[1]);
   z.nsec3param = std::move(answers[2]);
-  z.elapsed_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - audit_start)
-          .count();
+  z.elapsed_ms = elapsed_ms(audit_start);
   co_return z;
 }
 

@@ -7,6 +7,7 @@
 
 #include "checks/spf.hpp"
 #include "core/address_class.hpp"
+#include "core/clock.hpp"
 #include "core/findings.hpp"
 #include "policy/mta_sts.hpp"
 #include "policy/text.hpp"
@@ -82,9 +83,7 @@ asio::awaitable<MtaStsData> collect_mta_sts(dns::Resolver& resolver, const Domai
     d.fetch = std::move(resp);
     if (connected) break;
   }
-  d.elapsed_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - audit_start)
-          .count();
+  d.elapsed_ms = elapsed_ms(audit_start);
   co_return d;
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "core/clock.hpp"
 #include "core/findings.hpp"
 #include "core/parallel.hpp"
 
@@ -37,11 +38,6 @@ asio::awaitable<MxHost> resolve_host(dns::Resolver& resolver, MxHost host) {
 }
 
 namespace {
-
-double ms_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-      .count();
-}
 
 // lookup_evidence - both address answers; a CNAME both of them followed is shown once.
 std::vector<std::string> lookup_evidence(const MxHost& h) {
@@ -116,7 +112,7 @@ asio::awaitable<MxData> collect_mx(dns::Resolver& resolver, const DomainName& do
   std::vector<asio::awaitable<MxHost>> lookups;
   for (auto& h : data.hosts) lookups.push_back(resolve_host(resolver, std::move(h)));
   data.hosts = co_await when_all(std::move(lookups));
-  data.elapsed_ms = ms_since(audit_start);
+  data.elapsed_ms = elapsed_ms(audit_start);
   co_return data;
 }
 

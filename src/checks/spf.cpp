@@ -7,6 +7,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <set>
 
+#include "core/clock.hpp"
 #include "core/findings.hpp"
 #include "core/parallel.hpp"
 
@@ -405,9 +406,7 @@ asio::awaitable<SpfData> collect_spf(dns::Resolver& resolver, const DomainName& 
     n.total_terms = n.own_terms;
     for (int c : n.children) n.total_terms += data.nodes[c].total_terms;
   }
-  data.elapsed_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - audit_start)
-          .count();
+  data.elapsed_ms = elapsed_ms(audit_start);
   co_return data;
 }
 

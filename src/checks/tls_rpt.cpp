@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "checks/spf.hpp"
+#include "core/clock.hpp"
 #include "core/findings.hpp"
 #include "policy/report_policy.hpp"
 
@@ -15,9 +16,7 @@ boost::asio::awaitable<TlsRptData> collect_tls_rpt(
   TlsRptData d;
   d.domain = domain.str();
   d.txt = co_await resolver.query("_smtp._tls." + d.domain, dns::rrtype::kTxt);
-  d.elapsed_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - audit_start)
-          .count();
+  d.elapsed_ms = elapsed_ms(audit_start);
   co_return d;
 }
 

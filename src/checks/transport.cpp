@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/address_class.hpp"
+#include "core/clock.hpp"
 #include "core/parallel.hpp"
 
 namespace asio = boost::asio;
@@ -296,7 +297,7 @@ asio::awaitable<TransportData> collect_transport(dns::Resolver& resolver, const 
   std::vector<asio::awaitable<HostTransport>> tasks;
   for (std::size_t i = 0; i < mx.hosts.size(); ++i) tasks.push_back(one(i));
   data.hosts = co_await when_all(std::move(tasks));
-  data.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  data.elapsed_ms = elapsed_ms(start);
   co_return data;
 }
 
