@@ -35,15 +35,6 @@ using namespace boost::asio::experimental::awaitable_operators;
 namespace mc::audit {
 namespace {
 
-std::string now_rfc3339() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // Progress - what has been collected so far, and the areas decided from it. Each collection
 // branch stores its data and calls advance(), which decides every area whose inputs are all in
 // (in report order) and hands it to on_area: a caller streaming results sees each area as soon as
@@ -200,7 +191,7 @@ Report report_header(const DomainName& name, const ResolverSummary& resolver) {
   Report report;
   report.domain = name.str();
   report.domain_unicode = name.unicode();
-  report.generated_at = now_rfc3339();
+  report.generated_at = rfc3339_now();
   report.tool_version = tool_version();
   report.resolver = resolver;
   return report;

@@ -1,10 +1,15 @@
-// clock.hpp - elapsed time, measured one way everywhere.
+// clock.hpp - elapsed time and RFC 3339 timestamps, written one way everywhere.
 //
 // elapsed_ms(start[, end]): the steady-clock time from start to end (or to now) in milliseconds,
 //   with fractions; what reports and probes record as elapsed_ms.
+// rfc3339(t): t as an RFC 3339 §5.6 date-time in UTC with whole seconds ("2025-01-31T09:05:00Z"),
+//   or "" when the platform cannot break t down into a calendar date.
+// rfc3339_now(): rfc3339 of the system clock's current time.
 #pragma once
 
 #include <chrono>
+#include <ctime>
+#include <string>
 
 namespace mc {
 
@@ -16,5 +21,8 @@ inline double elapsed_ms(std::chrono::steady_clock::time_point start,
 inline double elapsed_ms(std::chrono::steady_clock::time_point start) {
   return elapsed_ms(start, std::chrono::steady_clock::now());
 }
+
+std::string rfc3339(std::time_t t);
+std::string rfc3339_now();
 
 }  // namespace mc

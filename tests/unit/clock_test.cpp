@@ -17,5 +17,24 @@ TEST(Clock, ElapsedIsMillisecondsWithFractions) {
   EXPECT_GE(elapsed_ms(steady_clock::now()), 0.0);
 }
 
+TEST(Clock, Rfc3339IsUtcWithWholeSeconds) {
+  EXPECT_EQ(rfc3339(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(rfc3339(-1), "1969-12-31T23:59:59Z");
+  EXPECT_EQ(rfc3339(951782400), "2000-02-29T00:00:00Z");  // a leap day
+  EXPECT_EQ(rfc3339(1735689599), "2024-12-31T23:59:59Z");
+  EXPECT_EQ(rfc3339(253402300799), "9999-12-31T23:59:59Z");  // the last a certificate can say
+  // RFC 3339 §5.6: date-fullyear is four digits.
+  EXPECT_EQ(rfc3339(-62135596800), "0001-01-01T00:00:00Z");
+}
+
+TEST(Clock, Rfc3339NowHasTheShape) {
+  const std::string now = rfc3339_now();
+  ASSERT_EQ(now.size(), 20u) << now;
+  EXPECT_EQ(now[4], '-');
+  EXPECT_EQ(now[10], 'T');
+  EXPECT_EQ(now.back(), 'Z');
+  EXPECT_GE(now, std::string("2024"));
+}
+
 }  // namespace
 }  // namespace mc
