@@ -10,6 +10,7 @@
 #include "core/clock.hpp"
 #include "core/findings.hpp"
 #include "core/parallel.hpp"
+#include "core/text.hpp"
 
 namespace mc::checks {
 namespace {
@@ -28,14 +29,6 @@ constexpr std::size_t kMaxTxtAnswer = 450;  // §3.4: keep the answer within a 5
 bool is_void(Outcome o) { return o == Outcome::kNxDomain || o == Outcome::kNoData; }
 
 bool has_macro(const std::string& spec) { return spec.find('%') != std::string::npos; }
-
-std::string strip_dot(std::string s) {
-  if (!s.empty() && s.back() == '.') s.pop_back();
-  std::transform(s.begin(), s.end(), s.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return s;
-}
 
 // resolve_addresses - A and AAAA of name at once; failed if either lookup failed.
 asio::awaitable<SpfTermLookup> resolve_addresses(dns::Resolver& resolver, std::string name) {
@@ -57,7 +50,7 @@ asio::awaitable<SpfTermLookup> resolve_addresses(dns::Resolver& resolver, std::s
 // resolve_term - the static resolution of one a, mx or exists term with a macro-free target.
 asio::awaitable<SpfTermLookup> resolve_term(dns::Resolver& resolver, Directive d,
                                             std::string domain) {
-  const std::string target = d.domain_spec.empty() ? domain : strip_dot(d.domain_spec);
+  const std::string target = d.domain_spec.empty() ? domain : canonical_name(d.domain_spec);
   SpfTermLookup t;
   switch (d.mechanism) {
     case Mechanism::kA:
@@ -367,12 +360,12 @@ asio::awaitable<SpfData> collect_spf(dns::Resolver& resolver, const DomainName& 
       for (const auto& d : rec.directives) {
         if (d.mechanism == Mechanism::kAll) break;
         if (d.mechanism == Mechanism::kInclude && !has_macro(d.domain_spec)) {
-          targets.emplace_back(d.text, strip_dot(d.domain_spec));
+          targets.emplace_back(d.text, canonical_name(d.domain_spec));
         }
       }
       if (rec.redirect && !rec.has_all() && !has_macro(rec.redirect->value)) {
         targets.emplace_back(fmt::format("redirect={}", rec.redirect->value),
-                             strip_dot(rec.redirect->value));
+                             canonical_name(rec.redirect->value));
       }
       for (auto& [via, target] : targets) {
         if (data.nodes.size() >= kMaxSpfNodes) {

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/domain_name.hpp"
+#include "core/text.hpp"
 #include "policy/spf_macro.hpp"
 
 namespace mc::checks::spf {
@@ -65,14 +66,6 @@ std::string reverse_name(const IpAddress& ip) {
 bool same_or_subdomain(const std::string& name, const std::string& domain) {
   return name == domain || (name.size() > domain.size() && name.ends_with(domain) &&
                             name[name.size() - domain.size() - 1] == '.');
-}
-
-std::string lower_name(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  if (!s.empty() && s.back() == '.') s.pop_back();
-  return s;
 }
 
 // Why a term stopped the evaluation (temperror / permerror) or whether it matched.
@@ -208,7 +201,7 @@ asio::awaitable<std::vector<std::string>> Evaluator::validated_names(bool& dns_e
     for (std::size_t i = 0; i < n; ++i) {
       const dns::NameRdata* target = ptr.records[i].target();
       if (target == nullptr) continue;
-      const std::string name = lower_name(target->name);
+      const std::string name = canonical_name(target->name);
       Answer addrs = co_await query(name, type);
       // §5.5: a DNS error on this lookup skips the name.
       for (const auto& text : addrs.addresses()) {
@@ -287,7 +280,7 @@ asio::awaitable<TermResult> Evaluator::term(const Directive& d, const std::strin
       for (const auto& rec : mx.records) {
         const dns::MxRdata* rdata = rec.mx();
         if (rdata == nullptr) continue;
-        const std::string host = lower_name(rdata->exchange);
+        const std::string host = canonical_name(rdata->exchange);
         if (host.empty() || host == ".") continue;  // null MX (RFC 7505)
         TermResult r = co_await addresses_match(host, d.cidr4, d.cidr6, false);
         if (r.kind != TermResult::kNoMatch) co_return r;
@@ -299,7 +292,7 @@ asio::awaitable<TermResult> Evaluator::term(const Directive& d, const std::strin
       const auto names = co_await validated_names(err);
       // §5.5: a DNS error on the PTR lookup means no match, not an error.
       if (err) co_return TermResult::no_match("the PTR lookup failed");
-      const std::string target_name = lower_name(name);
+      const std::string target_name = canonical_name(name);
       for (const auto& n : names) {
         if (same_or_subdomain(n, target_name)) {
           co_return TermResult::match(fmt::format("validated name {}", n));
@@ -345,7 +338,7 @@ asio::awaitable<TermResult> Evaluator::term(const Directive& d, const std::strin
 }
 
 asio::awaitable<Verdict> Evaluator::check(std::string domain, int depth) {
-  domain = lower_name(domain);
+  domain = canonical_name(domain);
   if (!valid_target(domain)) {
     trace(depth, domain, "record", "", "not a valid domain name: none");
     co_return Verdict::of(SpfResult::kNone, fmt::format("'{}' is not a valid domain name", domain));
@@ -446,7 +439,7 @@ asio::awaitable<std::string> Evaluator::explain(const Verdict& o) {
   std::string fallback = in_.default_explanation;
   if (fallback.empty()) {
     fallback = fmt::format("{} is not authorised to send mail for {} (SPF fail)", in_.ip.text(),
-                           lower_name(in_.domain));
+                           canonical_name(in_.domain));
   }
   if (!o.exp_spec) co_return fallback;
   // §6.2: any problem with the explanation means "as if there were no exp=", never an error.

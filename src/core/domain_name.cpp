@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <memory>
 
+#include "core/text.hpp"
+
 namespace mc {
 namespace {
 
@@ -30,14 +32,6 @@ std::string printable(std::string_view s) {
 }
 
 bool is_ldh(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
-
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-    return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-  });
-  return out;
-}
 
 // check_ldh_labels - host-name rules on an all-ASCII candidate (RFC 1123 §2.1, RFC 5891 §4.2.3.1).
 Result<void> check_ldh_labels(const std::string& name, std::string_view shown) {
@@ -109,7 +103,7 @@ Result<DomainName> DomainName::parse(std::string_view input) {
       std::all_of(text.begin(), text.end(), [](unsigned char c) { return c < 0x80; });
   std::string candidate;
   if (ascii) {
-    candidate = lower_ascii(text);
+    candidate = to_lower(text);
   } else {
     // UTS #46 non-transitional processing maps case and width, then encodes (RFC 5891, UTS #46 §4).
     char* out = nullptr;
@@ -120,7 +114,7 @@ Result<DomainName> DomainName::parse(std::string_view input) {
                         fmt::format("'{}' is not a valid internationalised domain name: {}",
                                     printable(text), idn2_strerror(rc)));
     }
-    candidate = lower_ascii(out);
+    candidate = to_lower(out);
   }
   if (auto ok = check_ldh_labels(candidate, printable(input)); !ok)
     return tl::unexpected(ok.error());
@@ -137,7 +131,7 @@ Result<DomainName> DomainName::parse(std::string_view input) {
     char* back = nullptr;
     rc = idn2_to_ascii_8z(uni, &back, IDN2_NONTRANSITIONAL);
     std::unique_ptr<char, decltype(&idn2_free)> back_guard(back, &idn2_free);
-    if (rc != IDN2_OK || lower_ascii(back) != candidate) {
+    if (rc != IDN2_OK || to_lower(back) != candidate) {
       return make_error(
           ErrorKind::kInvalidInput,
           fmt::format("'{}' has an A-label that is not in canonical IDNA form", printable(text)));
@@ -175,14 +169,14 @@ bool DomainName::is_subdomain_of(const DomainName& other) const {
 
 std::string normalize_dns_name(std::string_view name) {
   if (name == "." || name.empty()) return ".";
-  std::string out = lower_ascii(name);
-  if (out.back() == '.' && !(out.size() >= 2 && out[out.size() - 2] == '\\')) out.pop_back();
-  return out;
+  // "a\." ends in an escaped dot, part of the last label (RFC 1035 §5.1), not the root's.
+  if (name.ends_with("\\.")) return to_lower(name);
+  return canonical_name(name);
 }
 
 bool looks_like_ip_address(std::string_view text) {
-  std::string s(text);
-  if (!s.empty() && s.back() == '.') s.pop_back();
+  // Lower-casing changes nothing here: inet_pton reads hex digits in either case.
+  const std::string s = canonical_name(text);
   unsigned char buf[16];
   return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/text.hpp"
 #include "policy/text.hpp"
 
 namespace mc::policy::mta_sts {
@@ -232,9 +233,8 @@ PolicyParse parse_policy(std::string_view body) {
 }
 
 bool mx_matches(std::string_view pattern, std::string_view host) {
-  std::string p = to_lower(pattern), h = to_lower(host);
+  const std::string p = to_lower(pattern), h = canonical_name(host);
   if (!valid_domain(std::string_view(p).substr(p.starts_with("*.") ? 2 : 0))) return false;
-  if (!h.empty() && h.back() == '.') h.pop_back();
   if (p.starts_with("*.")) {
     // §4.1: the wildcard matches exactly one leftmost label.
     const std::string suffix = p.substr(1);  // ".example.com"
