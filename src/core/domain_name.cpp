@@ -17,19 +17,10 @@ namespace {
 constexpr std::size_t kMaxNameLength = 253;  // RFC 1035 §2.3.4: 255 octets on the wire
 constexpr std::size_t kMaxLabelLength = 63;
 
-// printable - user input as it may appear in a one-line message: control characters (newlines,
-// escape sequences) are shown as \xNN so an error can neither span lines nor drive the terminal.
-std::string printable(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) {
-      out += fmt::format("\\x{:02x}", c);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
+// printable_input - user input as it may appear in a one-line message: control characters
+// (newlines, escape sequences) as \xNN, so an error can neither span lines nor drive the terminal;
+// UTF-8 stays readable.
+std::string printable_input(std::string_view s) { return printable(s, NonAscii::kKeep); }
 
 bool is_ldh(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
 
@@ -62,7 +53,7 @@ Result<void> check_ldh_labels(const std::string& name, std::string_view shown) {
             ErrorKind::kInvalidInput,
             fmt::format("'{}' contains '{}', which is not allowed in a host name (letters, digits "
                         "and hyphens only)",
-                        shown, printable(std::string(1, c))));
+                        shown, printable_input(std::string(1, c))));
       }
     }
     if (label.front() == '-' || label.back() == '-') {
@@ -92,8 +83,9 @@ Result<DomainName> DomainName::parse(std::string_view input) {
     return make_error(ErrorKind::kInvalidInput, "the domain name contains a NUL character");
   }
   if (looks_like_ip_address(text)) {
-    return make_error(ErrorKind::kInvalidInput,
-                      fmt::format("'{}' is an IP address; give a domain name", printable(text)));
+    return make_error(
+        ErrorKind::kInvalidInput,
+        fmt::format("'{}' is an IP address; give a domain name", printable_input(text)));
   }
   if (text.size() > 1 && text.back() == '.') text.pop_back();
   if (text == ".") {
@@ -112,11 +104,11 @@ Result<DomainName> DomainName::parse(std::string_view input) {
     if (rc != IDN2_OK) {
       return make_error(ErrorKind::kInvalidInput,
                         fmt::format("'{}' is not a valid internationalised domain name: {}",
-                                    printable(text), idn2_strerror(rc)));
+                                    printable_input(text), idn2_strerror(rc)));
     }
     candidate = to_lower(out);
   }
-  if (auto ok = check_ldh_labels(candidate, printable(input)); !ok)
+  if (auto ok = check_ldh_labels(candidate, printable_input(input)); !ok)
     return tl::unexpected(ok.error());
   // Every A-label must decode and re-encode to itself (RFC 5891 §5.4), whichever way it came in,
   // so that the canonical form always parses to itself.
@@ -125,16 +117,17 @@ Result<DomainName> DomainName::parse(std::string_view input) {
     int rc = idn2_to_unicode_8z8z(candidate.c_str(), &uni, 0);
     std::unique_ptr<char, decltype(&idn2_free)> guard(uni, &idn2_free);
     if (rc != IDN2_OK) {
-      return make_error(ErrorKind::kInvalidInput, fmt::format("'{}' has an invalid IDN A-label: {}",
-                                                              printable(text), idn2_strerror(rc)));
+      return make_error(ErrorKind::kInvalidInput,
+                        fmt::format("'{}' has an invalid IDN A-label: {}", printable_input(text),
+                                    idn2_strerror(rc)));
     }
     char* back = nullptr;
     rc = idn2_to_ascii_8z(uni, &back, IDN2_NONTRANSITIONAL);
     std::unique_ptr<char, decltype(&idn2_free)> back_guard(back, &idn2_free);
     if (rc != IDN2_OK || to_lower(back) != candidate) {
-      return make_error(
-          ErrorKind::kInvalidInput,
-          fmt::format("'{}' has an A-label that is not in canonical IDNA form", printable(text)));
+      return make_error(ErrorKind::kInvalidInput,
+                        fmt::format("'{}' has an A-label that is not in canonical IDNA form",
+                                    printable_input(text)));
     }
   }
   return DomainName(std::move(candidate));

@@ -32,5 +32,20 @@ TEST(Text, DnsNamesKeepTheRootAndAnEscapedDot) {
   EXPECT_EQ(normalize_dns_name("A\\."), "a\\.");
 }
 
+TEST(Text, PrintableEscapesControlOctetsAndDel) {
+  EXPECT_EQ(printable("plain text ~"), "plain text ~");
+  EXPECT_EQ(printable(std::string_view("a\0b", 3)), "a\\x00b");
+  EXPECT_EQ(printable("line\r\nnext\x1b[31m"), "line\\x0d\\x0anext\\x1b[31m");
+  EXPECT_EQ(printable("\x7f"), "\\x7f");
+  EXPECT_EQ(printable(""), "");
+}
+
+TEST(Text, PrintableEscapesOrKeepsNonAscii) {
+  const std::string umlaut = "m\xc3\xbcller";  // UTF-8 "müller"
+  EXPECT_EQ(printable(umlaut), "m\\xc3\\xbcller");
+  EXPECT_EQ(printable(umlaut, NonAscii::kKeep), umlaut);
+  EXPECT_EQ(printable("\xff\x80\n", NonAscii::kKeep), "\xff\x80\\x0a");
+}
+
 }  // namespace
 }  // namespace mc
