@@ -26,6 +26,7 @@
 #include "checks/starttls.hpp"
 #include "checks/tls_rpt.hpp"
 #include "checks/transport.hpp"
+#include "core/clock.hpp"
 #include "tls/certificate.hpp"
 
 namespace asio = boost::asio;
@@ -33,15 +34,6 @@ using namespace boost::asio::experimental::awaitable_operators;
 
 namespace mc::audit {
 namespace {
-
-std::string now_rfc3339() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // Progress - what has been collected so far, and the areas decided from it. Each collection
 // branch stores its data and calls advance(), which decides every area whose inputs are all in
@@ -85,8 +77,7 @@ struct Progress {
     if (slot || !ready) return;
     slot = evaluate();
     // When the area was decided: its last input arrived (the data's own times stay in details).
-    slot->elapsed_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    slot->elapsed_ms = elapsed_ms(start);
     if (on_area) on_area(*slot);
   }
 
@@ -200,7 +191,7 @@ Report report_header(const DomainName& name, const ResolverSummary& resolver) {
   Report report;
   report.domain = name.str();
   report.domain_unicode = name.unicode();
-  report.generated_at = now_rfc3339();
+  report.generated_at = rfc3339_now();
   report.tool_version = tool_version();
   report.resolver = resolver;
   return report;
@@ -227,8 +218,7 @@ Result<SpfQueryResult> evaluate_spf(const SpfQueryOptions& options) {
   io.run();
   if (failure) std::rethrow_exception(failure);  // a bug, not a DNS failure
   out.resolver = r.summary();
-  out.elapsed_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  out.elapsed_ms = elapsed_ms(start);
   return out;
 }
 
@@ -252,8 +242,7 @@ asio::awaitable<Result<Report>> audit_domain(AuditOptions options, AreaCallback 
   for (auto& area : progress.areas) report.areas.push_back(std::move(*area));
   report.dns_failure = dns_failure(progress, report.resolver);
   if (!report.dns_failure) report.grade = grade(report);
-  report.elapsed_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  report.elapsed_ms = elapsed_ms(start);
   co_return report;
 }
 
@@ -295,8 +284,7 @@ Result<HostInspection> inspect_host(const HostAuditOptions& options) {
   asio::co_spawn(io, body(), [&](std::exception_ptr e) { failure = e; });
   io.run();
   if (failure) std::rethrow_exception(failure);
-  out.elapsed_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  out.elapsed_ms = elapsed_ms(start);
   return out;
 }
 

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "core/clock.hpp"
 #include "policy/report_policy.hpp"
 
 namespace mc::checks {
@@ -30,9 +31,7 @@ boost::asio::awaitable<BimiData> collect_bimi(dns::Resolver& resolver, const Dom
   BimiData d;
   d.domain = domain.str();
   d.txt = co_await resolver.query(d.owner(), dns::rrtype::kTxt);
-  d.elapsed_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - audit_start)
-          .count();
+  d.elapsed_ms = elapsed_ms(audit_start);
   co_return d;
 }
 

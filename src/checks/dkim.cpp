@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "checks/spf.hpp"
+#include "core/clock.hpp"
 #include "core/findings.hpp"
 #include "core/parallel.hpp"
 #include "policy/dkim.hpp"
@@ -65,9 +66,7 @@ asio::awaitable<DkimData> collect_dkim(dns::Resolver& resolver, const DomainName
   }
   auto answers = co_await when_all(std::move(lookups));
   for (std::size_t i = 0; i < answers.size(); ++i) d.selectors[i].txt = std::move(answers[i]);
-  d.elapsed_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - audit_start)
-          .count();
+  d.elapsed_ms = elapsed_ms(audit_start);
   co_return d;
 }
 

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "checks/spf.hpp"
+#include "core/clock.hpp"
 #include "core/findings.hpp"
 #include "core/parallel.hpp"
 #include "core/psl.hpp"
@@ -29,10 +30,6 @@ using policy::dmarc::strength;
 
 constexpr RuleSet kBis = RuleSet::kRfc9989;
 constexpr RuleSet kOld = RuleSet::kRfc7489;
-
-double since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
 
 // ---- collection -------------------------------------------------------------------------------
 
@@ -710,7 +707,7 @@ asio::awaitable<DmarcData> collect_dmarc(dns::Resolver& resolver, const DomainNa
     dest.org_known_9989 = org.known;
     dest.external_9989 = org.domain != d.rfc9989.org_domain;
   }
-  d.elapsed_ms = since(audit_start);
+  d.elapsed_ms = elapsed_ms(audit_start);
   co_return d;
 }
 

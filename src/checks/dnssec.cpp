@@ -4,10 +4,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
+#include "core/clock.hpp"
 #include "core/findings.hpp"
 #include "core/parallel.hpp"
+#include "policy/tlsa.hpp"  // hex
 
 namespace asio = boost::asio;
 
@@ -31,16 +34,6 @@ int rank(dns::Security s) {
 // RFC 8624 §3.1: algorithms that must not or should not be used for signing.
 bool algorithm_deprecated(int alg) {
   return alg == 1 || alg == 3 || alg == 5 || alg == 6 || alg == 7 || alg == 10 || alg == 12;
-}
-
-int to_int(const std::string& s, int fallback = -1) {
-  try {
-    std::size_t used = 0;
-    int v = std::stoi(s, &used);
-    return used == s.size() ? v : fallback;
-  } catch (...) {
-    return fallback;
-  }
 }
 
 dns::Security host_state(const MxHost& h) {
@@ -95,36 +88,49 @@ asio::awaitable<ZoneData> collect_zone(dns::Resolver& resolver, const DomainName
   z.dnskey = std::move(answers[0]);
   z.ds = std::move(answers[1]);
   z.nsec3param = std::move(answers[2]);
-  z.elapsed_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - audit_start)
-          .count();
+  z.elapsed_ms = elapsed_ms(audit_start);
   co_return z;
 }
 
 namespace {
 
-// third_fields - the third RDATA field of each record: a DNSKEY's algorithm, a DS's digest type.
-// Only validated (or provably unsigned) data describes the zone; bogus records are evidence.
-std::set<int> third_fields(const dns::Answer& a) {
+// numbers - one typed field of each record that decoded (a DNSKEY's algorithm, a DS's digest
+// type). Only validated (or provably unsigned) data describes the zone; bogus records are
+// evidence.
+template <class Field>
+std::set<int> numbers(const dns::Answer& a, Field field) {
   std::set<int> out;
   if (!a.has_data()) return out;
   for (const auto& r : a.records) {
-    if (r.fields.size() >= 3) out.insert(to_int(r.fields[2]));
+    if (auto n = field(r)) out.insert(*n);
   }
   return out;
 }
 
 }  // namespace
 
-std::set<int> zone_algorithms(const ZoneData& zone) { return third_fields(zone.dnskey); }
-std::set<int> ds_digest_types(const ZoneData& zone) { return third_fields(zone.ds); }
+std::set<int> zone_algorithms(const ZoneData& zone) {
+  return numbers(zone.dnskey, [](const dns::Record& r) -> std::optional<int> {
+    if (const auto* k = r.dnskey()) return k->algorithm;
+    return std::nullopt;
+  });
+}
+
+std::set<int> ds_digest_types(const ZoneData& zone) {
+  return numbers(zone.ds, [](const dns::Record& r) -> std::optional<int> {
+    if (const auto* ds = r.ds()) return ds->digest_type;
+    return std::nullopt;
+  });
+}
 
 std::vector<Nsec3Params> nsec3_params(const ZoneData& zone) {
   std::vector<Nsec3Params> out;
   if (!zone.nsec3param.has_data()) return out;
   for (const auto& r : zone.nsec3param.records) {
-    if (r.fields.size() < 4) continue;
-    out.push_back({to_int(r.fields[2]), r.fields[3] == "-" ? "" : r.fields[3]});
+    const dns::Nsec3ParamRdata* param = r.nsec3param();
+    if (param == nullptr) continue;
+    // Presentation form (RFC 5155 §3.3): hex; empty for no salt (shown as "-").
+    out.push_back({param->iterations, param->salt.empty() ? "" : policy::hex(param->salt)});
   }
   return out;
 }

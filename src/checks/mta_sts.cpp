@@ -7,6 +7,7 @@
 
 #include "checks/spf.hpp"
 #include "core/address_class.hpp"
+#include "core/clock.hpp"
 #include "core/findings.hpp"
 #include "policy/mta_sts.hpp"
 #include "policy/text.hpp"
@@ -56,12 +57,8 @@ asio::awaitable<MtaStsData> collect_mta_sts(dns::Resolver& resolver, const Domai
   d.a = std::move(a);
   d.aaaa = std::move(aaaa);
   // Like a sender's HTTPS client: the first address that answers (IPv4 first).
-  std::vector<std::string> addrs;
-  for (const auto* ans : {&d.a, &d.aaaa}) {
-    for (const auto& r : ans->records) {
-      if (!r.fields.empty()) addrs.push_back(r.fields[0]);
-    }
-  }
+  std::vector<std::string> addrs = d.a.addresses();
+  for (auto& x : d.aaaa.addresses()) addrs.push_back(std::move(x));
   for (const auto& addr : addrs) {
     const auto left = options.deadline - std::chrono::steady_clock::now();
     if (left <= std::chrono::milliseconds(0)) break;
@@ -86,9 +83,7 @@ asio::awaitable<MtaStsData> collect_mta_sts(dns::Resolver& resolver, const Domai
     d.fetch = std::move(resp);
     if (connected) break;
   }
-  d.elapsed_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - audit_start)
-          .count();
+  d.elapsed_ms = elapsed_ms(audit_start);
   co_return d;
 }
 

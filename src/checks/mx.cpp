@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "core/clock.hpp"
 #include "core/findings.hpp"
 #include "core/parallel.hpp"
 
@@ -14,14 +15,6 @@ namespace asio = boost::asio;
 
 namespace mc::checks {
 namespace {
-
-std::vector<std::string> addresses(const dns::Answer& a) {
-  std::vector<std::string> out;
-  for (const auto& r : a.records) {
-    if (!r.fields.empty()) out.push_back(r.fields[0]);
-  }
-  return out;
-}
 
 std::string join(const std::vector<std::string>& v, std::string_view sep) {
   std::string out;
@@ -46,11 +39,6 @@ asio::awaitable<MxHost> resolve_host(dns::Resolver& resolver, MxHost host) {
 
 namespace {
 
-double ms_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-      .count();
-}
-
 // lookup_evidence - both address answers; a CNAME both of them followed is shown once.
 std::vector<std::string> lookup_evidence(const MxHost& h) {
   std::vector<std::string> ev;
@@ -64,8 +52,8 @@ std::vector<std::string> lookup_evidence(const MxHost& h) {
 
 }  // namespace
 
-std::vector<std::string> MxHost::ipv4() const { return addresses(a); }
-std::vector<std::string> MxHost::ipv6() const { return addresses(aaaa); }
+std::vector<std::string> MxHost::ipv4() const { return a.addresses(); }
+std::vector<std::string> MxHost::ipv6() const { return aaaa.addresses(); }
 
 std::string MxHost::canonical_name() const {
   if (!a.cname_chain.empty()) return a.final_name();
@@ -78,15 +66,9 @@ void derive_mx_entries(MxData& data) {
   data.hosts.clear();
   data.hosts_skipped = 0;
   for (const auto& r : data.mx.records) {
-    if (r.fields.size() < 2) continue;
-    unsigned long pref = 0;
-    try {
-      pref = std::stoul(r.fields[0]);
-    } catch (...) {
-      continue;  // ldns printed something that is not a number: drop the record, keep going
-    }
-    data.entries.push_back(
-        MxEntry{static_cast<std::uint16_t>(std::min(pref, 65535UL)), r.fields[1]});
+    const dns::MxRdata* mx = r.mx();
+    if (mx == nullptr) continue;  // RDATA that did not decode: drop the record, keep going
+    data.entries.push_back(MxEntry{mx->preference, mx->exchange});
   }
   std::stable_sort(data.entries.begin(), data.entries.end(),
                    [](const MxEntry& x, const MxEntry& y) { return x.preference < y.preference; });
@@ -130,7 +112,7 @@ asio::awaitable<MxData> collect_mx(dns::Resolver& resolver, const DomainName& do
   std::vector<asio::awaitable<MxHost>> lookups;
   for (auto& h : data.hosts) lookups.push_back(resolve_host(resolver, std::move(h)));
   data.hosts = co_await when_all(std::move(lookups));
-  data.elapsed_ms = ms_since(audit_start);
+  data.elapsed_ms = elapsed_ms(audit_start);
   co_return data;
 }
 

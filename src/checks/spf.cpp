@@ -7,8 +7,10 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <set>
 
+#include "core/clock.hpp"
 #include "core/findings.hpp"
 #include "core/parallel.hpp"
+#include "core/text.hpp"
 
 namespace mc::checks {
 namespace {
@@ -28,22 +30,6 @@ bool is_void(Outcome o) { return o == Outcome::kNxDomain || o == Outcome::kNoDat
 
 bool has_macro(const std::string& spec) { return spec.find('%') != std::string::npos; }
 
-std::string strip_dot(std::string s) {
-  if (!s.empty() && s.back() == '.') s.pop_back();
-  std::transform(s.begin(), s.end(), s.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return s;
-}
-
-std::vector<std::string> record_addresses(const Answer& a) {
-  std::vector<std::string> out;
-  for (const auto& r : a.records) {
-    if (!r.fields.empty()) out.push_back(r.fields[0]);
-  }
-  return out;
-}
-
 // resolve_addresses - A and AAAA of name at once; failed if either lookup failed.
 asio::awaitable<SpfTermLookup> resolve_addresses(dns::Resolver& resolver, std::string name) {
   auto [a, aaaa] =
@@ -51,8 +37,8 @@ asio::awaitable<SpfTermLookup> resolve_addresses(dns::Resolver& resolver, std::s
   SpfTermLookup t;
   t.target = name;
   t.lookup_failed = !a.is_answer() || !aaaa.is_answer();
-  t.addresses = record_addresses(a);
-  for (auto& x : record_addresses(aaaa)) t.addresses.push_back(std::move(x));
+  t.addresses = a.addresses();
+  for (auto& x : aaaa.addresses()) t.addresses.push_back(std::move(x));
   t.outcome = !t.addresses.empty()              ? Outcome::kData
               : a.outcome == Outcome::kNxDomain ? Outcome::kNxDomain
               : !a.is_answer()                  ? a.outcome
@@ -64,7 +50,7 @@ asio::awaitable<SpfTermLookup> resolve_addresses(dns::Resolver& resolver, std::s
 // resolve_term - the static resolution of one a, mx or exists term with a macro-free target.
 asio::awaitable<SpfTermLookup> resolve_term(dns::Resolver& resolver, Directive d,
                                             std::string domain) {
-  const std::string target = d.domain_spec.empty() ? domain : strip_dot(d.domain_spec);
+  const std::string target = d.domain_spec.empty() ? domain : canonical_name(d.domain_spec);
   SpfTermLookup t;
   switch (d.mechanism) {
     case Mechanism::kA:
@@ -82,10 +68,11 @@ asio::awaitable<SpfTermLookup> resolve_term(dns::Resolver& resolver, Directive d
       t.lookup_failed = !mx.is_answer();
       std::vector<asio::awaitable<SpfTermLookup>> hosts;
       for (const auto& r : mx.records) {
-        if (r.fields.size() < 2 || r.fields[1] == ".") continue;
+        const dns::MxRdata* rdata = r.mx();
+        if (rdata == nullptr || rdata->exchange == ".") continue;
         ++t.mx_names;
         // §4.6.4: a receiver looks up at most 10; more is a permerror, reported from the count.
-        if (hosts.size() < 10) hosts.push_back(resolve_addresses(resolver, r.fields[1]));
+        if (hosts.size() < 10) hosts.push_back(resolve_addresses(resolver, rdata->exchange));
       }
       for (auto& h : co_await when_all(std::move(hosts))) {
         t.lookup_failed = t.lookup_failed || h.lookup_failed;
@@ -373,12 +360,12 @@ asio::awaitable<SpfData> collect_spf(dns::Resolver& resolver, const DomainName& 
       for (const auto& d : rec.directives) {
         if (d.mechanism == Mechanism::kAll) break;
         if (d.mechanism == Mechanism::kInclude && !has_macro(d.domain_spec)) {
-          targets.emplace_back(d.text, strip_dot(d.domain_spec));
+          targets.emplace_back(d.text, canonical_name(d.domain_spec));
         }
       }
       if (rec.redirect && !rec.has_all() && !has_macro(rec.redirect->value)) {
         targets.emplace_back(fmt::format("redirect={}", rec.redirect->value),
-                             strip_dot(rec.redirect->value));
+                             canonical_name(rec.redirect->value));
       }
       for (auto& [via, target] : targets) {
         if (data.nodes.size() >= kMaxSpfNodes) {
@@ -412,9 +399,7 @@ asio::awaitable<SpfData> collect_spf(dns::Resolver& resolver, const DomainName& 
     n.total_terms = n.own_terms;
     for (int c : n.children) n.total_terms += data.nodes[c].total_terms;
   }
-  data.elapsed_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - audit_start)
-          .count();
+  data.elapsed_ms = elapsed_ms(audit_start);
   co_return data;
 }
 

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/domain_name.hpp"
+#include "core/text.hpp"
 #include "policy/spf_macro.hpp"
 
 namespace mc::checks::spf {
@@ -65,14 +66,6 @@ std::string reverse_name(const IpAddress& ip) {
 bool same_or_subdomain(const std::string& name, const std::string& domain) {
   return name == domain || (name.size() > domain.size() && name.ends_with(domain) &&
                             name[name.size() - domain.size() - 1] == '.');
-}
-
-std::string lower_name(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  if (!s.empty() && s.back() == '.') s.pop_back();
-  return s;
 }
 
 // Why a term stopped the evaluation (temperror / permerror) or whether it matched.
@@ -198,7 +191,7 @@ asio::awaitable<std::vector<std::string>> Evaluator::validated_names(bool& dns_e
   }
   std::vector<std::string> out;
   const std::string rev = reverse_name(in_.ip);
-  Answer ptr = co_await query(rev, 12 /* PTR */);
+  Answer ptr = co_await query(rev, dns::rrtype::kPtr);
   if (!ptr.is_answer()) {
     validated_error_ = dns_error = true;
   } else {
@@ -206,12 +199,13 @@ asio::awaitable<std::vector<std::string>> Evaluator::validated_names(bool& dns_e
     const std::size_t n = std::min<std::size_t>(ptr.records.size(), lim_.ptr_names);
     const std::uint16_t type = in_.ip.v6 ? dns::rrtype::kAaaa : dns::rrtype::kA;
     for (std::size_t i = 0; i < n; ++i) {
-      if (ptr.records[i].fields.empty()) continue;
-      const std::string name = lower_name(ptr.records[i].fields[0]);
+      const dns::NameRdata* target = ptr.records[i].target();
+      if (target == nullptr) continue;
+      const std::string name = canonical_name(target->name);
       Answer addrs = co_await query(name, type);
       // §5.5: a DNS error on this lookup skips the name.
-      for (const auto& rec : addrs.records) {
-        auto ip = rec.fields.empty() ? std::nullopt : policy::spf::parse_ip(rec.fields[0]);
+      for (const auto& text : addrs.addresses()) {
+        auto ip = policy::spf::parse_ip(text);
         if (ip && *ip == in_.ip) {
           out.push_back(name);
           break;
@@ -232,8 +226,8 @@ asio::awaitable<TermResult> Evaluator::addresses_match(const std::string& name, 
     std::string why = fmt::format("{} has no {} records", name, dns::type_name(type));
     co_return count_as_void ? void_result(std::move(why)) : TermResult::no_match(std::move(why));
   }
-  for (const auto& rec : a.records) {
-    auto ip = rec.fields.empty() ? std::nullopt : policy::spf::parse_ip(rec.fields[0]);
+  for (const auto& text : a.addresses()) {
+    auto ip = policy::spf::parse_ip(text);
     if (ip && in_.ip.in_network(*ip, in_.ip.v6 ? cidr6 : cidr4)) {
       co_return TermResult::match(fmt::format("{} has {}", name, ip->text()));
     }
@@ -284,8 +278,9 @@ asio::awaitable<TermResult> Evaluator::term(const Directive& d, const std::strin
                         mx.records.size(), lim_.mx_names));
       }
       for (const auto& rec : mx.records) {
-        if (rec.fields.size() < 2) continue;
-        const std::string host = lower_name(rec.fields[1]);
+        const dns::MxRdata* rdata = rec.mx();
+        if (rdata == nullptr) continue;
+        const std::string host = canonical_name(rdata->exchange);
         if (host.empty() || host == ".") continue;  // null MX (RFC 7505)
         TermResult r = co_await addresses_match(host, d.cidr4, d.cidr6, false);
         if (r.kind != TermResult::kNoMatch) co_return r;
@@ -297,7 +292,7 @@ asio::awaitable<TermResult> Evaluator::term(const Directive& d, const std::strin
       const auto names = co_await validated_names(err);
       // §5.5: a DNS error on the PTR lookup means no match, not an error.
       if (err) co_return TermResult::no_match("the PTR lookup failed");
-      const std::string target_name = lower_name(name);
+      const std::string target_name = canonical_name(name);
       for (const auto& n : names) {
         if (same_or_subdomain(n, target_name)) {
           co_return TermResult::match(fmt::format("validated name {}", n));
@@ -343,7 +338,7 @@ asio::awaitable<TermResult> Evaluator::term(const Directive& d, const std::strin
 }
 
 asio::awaitable<Verdict> Evaluator::check(std::string domain, int depth) {
-  domain = lower_name(domain);
+  domain = canonical_name(domain);
   if (!valid_target(domain)) {
     trace(depth, domain, "record", "", "not a valid domain name: none");
     co_return Verdict::of(SpfResult::kNone, fmt::format("'{}' is not a valid domain name", domain));
@@ -444,7 +439,7 @@ asio::awaitable<std::string> Evaluator::explain(const Verdict& o) {
   std::string fallback = in_.default_explanation;
   if (fallback.empty()) {
     fallback = fmt::format("{} is not authorised to send mail for {} (SPF fail)", in_.ip.text(),
-                           lower_name(in_.domain));
+                           canonical_name(in_.domain));
   }
   if (!o.exp_spec) co_return fallback;
   // §6.2: any problem with the explanation means "as if there were no exp=", never an error.

@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include "checks/spf.hpp"
+#include "core/clock.hpp"
 #include "policy/report_policy.hpp"
 
 namespace mc::checks {
@@ -23,9 +24,7 @@ boost::asio::awaitable<TlsRptData> collect_tls_rpt(
   TlsRptData d;
   d.domain = domain.str();
   d.txt = co_await resolver.query(d.owner(), dns::rrtype::kTxt);
-  d.elapsed_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - audit_start)
-          .count();
+  d.elapsed_ms = elapsed_ms(audit_start);
   co_return d;
 }
 

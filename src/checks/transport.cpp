@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/address_class.hpp"
+#include "core/clock.hpp"
 #include "core/parallel.hpp"
 
 namespace asio = boost::asio;
@@ -67,21 +68,17 @@ std::vector<TlsaEntry> classify_tlsa(const dns::Answer& answer) {
   for (const auto& r : answer.records) {
     TlsaEntry e;
     e.text = r.rdata_text();
-    if (r.fields.size() != 4) {
+    const dns::TlsaRdata* tlsa = r.tlsa();
+    if (tlsa == nullptr) {
       e.problem = "the record does not have four fields";
       e.usability = policy::TlsaUsability::kUnknownUsage;
       out.push_back(std::move(e));
       continue;
     }
-    auto parsed = policy::parse_tlsa(r.fields[0], r.fields[1], r.fields[2], r.fields[3]);
-    if (!parsed) {
-      e.problem = parsed.error().message;
-      e.usability = policy::TlsaUsability::kUnknownUsage;
-    } else {
-      e.usability = policy::smtp_usability(*parsed);
-      if (e.usability != policy::TlsaUsability::kUsable) e.problem = to_string(e.usability);
-      e.record = std::move(*parsed);
-    }
+    policy::TlsaRecord record{tlsa->usage, tlsa->selector, tlsa->matching_type, tlsa->data};
+    e.usability = policy::smtp_usability(record);
+    if (e.usability != policy::TlsaUsability::kUsable) e.problem = to_string(e.usability);
+    e.record = std::move(record);
     out.push_back(std::move(e));
   }
   return out;
@@ -300,7 +297,7 @@ asio::awaitable<TransportData> collect_transport(dns::Resolver& resolver, const 
   std::vector<asio::awaitable<HostTransport>> tasks;
   for (std::size_t i = 0; i < mx.hosts.size(); ++i) tasks.push_back(one(i));
   data.hosts = co_await when_all(std::move(tasks));
-  data.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  data.elapsed_ms = elapsed_ms(start);
   co_return data;
 }
 

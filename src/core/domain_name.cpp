@@ -9,35 +9,20 @@
 #include <cstdlib>
 #include <memory>
 
+#include "core/text.hpp"
+
 namespace mc {
 namespace {
 
 constexpr std::size_t kMaxNameLength = 253;  // RFC 1035 §2.3.4: 255 octets on the wire
 constexpr std::size_t kMaxLabelLength = 63;
 
-// printable - user input as it may appear in a one-line message: control characters (newlines,
-// escape sequences) are shown as \xNN so an error can neither span lines nor drive the terminal.
-std::string printable(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) {
-      out += fmt::format("\\x{:02x}", c);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
+// printable_input - user input as it may appear in a one-line message: control characters
+// (newlines, escape sequences) as \xNN, so an error can neither span lines nor drive the terminal;
+// UTF-8 stays readable.
+std::string printable_input(std::string_view s) { return printable(s, NonAscii::kKeep); }
 
 bool is_ldh(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
-
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-    return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-  });
-  return out;
-}
 
 // check_ldh_labels - host-name rules on an all-ASCII candidate (RFC 1123 §2.1, RFC 5891 §4.2.3.1).
 Result<void> check_ldh_labels(const std::string& name, std::string_view shown) {
@@ -68,7 +53,7 @@ Result<void> check_ldh_labels(const std::string& name, std::string_view shown) {
             ErrorKind::kInvalidInput,
             fmt::format("'{}' contains '{}', which is not allowed in a host name (letters, digits "
                         "and hyphens only)",
-                        shown, printable(std::string(1, c))));
+                        shown, printable_input(std::string(1, c))));
       }
     }
     if (label.front() == '-' || label.back() == '-') {
@@ -98,8 +83,9 @@ Result<DomainName> DomainName::parse(std::string_view input) {
     return make_error(ErrorKind::kInvalidInput, "the domain name contains a NUL character");
   }
   if (looks_like_ip_address(text)) {
-    return make_error(ErrorKind::kInvalidInput,
-                      fmt::format("'{}' is an IP address; give a domain name", printable(text)));
+    return make_error(
+        ErrorKind::kInvalidInput,
+        fmt::format("'{}' is an IP address; give a domain name", printable_input(text)));
   }
   if (text.size() > 1 && text.back() == '.') text.pop_back();
   if (text == ".") {
@@ -109,7 +95,7 @@ Result<DomainName> DomainName::parse(std::string_view input) {
       std::all_of(text.begin(), text.end(), [](unsigned char c) { return c < 0x80; });
   std::string candidate;
   if (ascii) {
-    candidate = lower_ascii(text);
+    candidate = to_lower(text);
   } else {
     // UTS #46 non-transitional processing maps case and width, then encodes (RFC 5891, UTS #46 §4).
     char* out = nullptr;
@@ -118,11 +104,11 @@ Result<DomainName> DomainName::parse(std::string_view input) {
     if (rc != IDN2_OK) {
       return make_error(ErrorKind::kInvalidInput,
                         fmt::format("'{}' is not a valid internationalised domain name: {}",
-                                    printable(text), idn2_strerror(rc)));
+                                    printable_input(text), idn2_strerror(rc)));
     }
-    candidate = lower_ascii(out);
+    candidate = to_lower(out);
   }
-  if (auto ok = check_ldh_labels(candidate, printable(input)); !ok)
+  if (auto ok = check_ldh_labels(candidate, printable_input(input)); !ok)
     return tl::unexpected(ok.error());
   // Every A-label must decode and re-encode to itself (RFC 5891 §5.4), whichever way it came in,
   // so that the canonical form always parses to itself.
@@ -131,16 +117,17 @@ Result<DomainName> DomainName::parse(std::string_view input) {
     int rc = idn2_to_unicode_8z8z(candidate.c_str(), &uni, 0);
     std::unique_ptr<char, decltype(&idn2_free)> guard(uni, &idn2_free);
     if (rc != IDN2_OK) {
-      return make_error(ErrorKind::kInvalidInput, fmt::format("'{}' has an invalid IDN A-label: {}",
-                                                              printable(text), idn2_strerror(rc)));
+      return make_error(ErrorKind::kInvalidInput,
+                        fmt::format("'{}' has an invalid IDN A-label: {}", printable_input(text),
+                                    idn2_strerror(rc)));
     }
     char* back = nullptr;
     rc = idn2_to_ascii_8z(uni, &back, IDN2_NONTRANSITIONAL);
     std::unique_ptr<char, decltype(&idn2_free)> back_guard(back, &idn2_free);
-    if (rc != IDN2_OK || lower_ascii(back) != candidate) {
-      return make_error(
-          ErrorKind::kInvalidInput,
-          fmt::format("'{}' has an A-label that is not in canonical IDNA form", printable(text)));
+    if (rc != IDN2_OK || to_lower(back) != candidate) {
+      return make_error(ErrorKind::kInvalidInput,
+                        fmt::format("'{}' has an A-label that is not in canonical IDNA form",
+                                    printable_input(text)));
     }
   }
   return DomainName(std::move(candidate));
@@ -175,14 +162,14 @@ bool DomainName::is_subdomain_of(const DomainName& other) const {
 
 std::string normalize_dns_name(std::string_view name) {
   if (name == "." || name.empty()) return ".";
-  std::string out = lower_ascii(name);
-  if (out.back() == '.' && !(out.size() >= 2 && out[out.size() - 2] == '\\')) out.pop_back();
-  return out;
+  // "a\." ends in an escaped dot, part of the last label (RFC 1035 §5.1), not the root's.
+  if (name.ends_with("\\.")) return to_lower(name);
+  return canonical_name(name);
 }
 
 bool looks_like_ip_address(std::string_view text) {
-  std::string s(text);
-  if (!s.empty() && s.back() == '.') s.pop_back();
+  // Lower-casing changes nothing here: inet_pton reads hex digits in either case.
+  const std::string s = canonical_name(text);
   unsigned char buf[16];
   return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
 }

@@ -75,6 +75,14 @@ std::uint32_t Answer::min_ttl() const {
   return ttl == UINT32_MAX ? 0 : ttl;
 }
 
+std::vector<std::string> Answer::addresses() const {
+  std::vector<std::string> out;
+  for (const auto& r : records) {
+    if (const auto* a = r.address()) out.push_back(a->address);
+  }
+  return out;
+}
+
 std::string Answer::describe() const {
   std::string what;
   switch (outcome) {

@@ -15,6 +15,7 @@
 #include <fstream>
 
 #include "core/address_class.hpp"
+#include "core/clock.hpp"
 #include "core/domain_name.hpp"
 #include "dns/wire.hpp"
 
@@ -268,8 +269,8 @@ asio::awaitable<Answer> Resolver::query(std::string name, std::uint16_t type) {
   watch_fd();
   co_await pending->timer.async_wait(asio::as_tuple(asio::use_awaitable));
   Answer answer;
-  const double waited =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double waited_ms = elapsed_ms(start);
+  const double waited = waited_ms / 1000;
   if (!pending->done) {
     answer.qname = qname;
     answer.qtype = type;
@@ -282,7 +283,7 @@ asio::awaitable<Answer> Resolver::query(std::string name, std::uint16_t type) {
     answer = answer_from_result(qname, type, pending->err, pending->result);
   }
   pending.reset();  // cancels the lookup if it is still running, frees the result
-  answer.elapsed_ms = waited * 1000;
+  answer.elapsed_ms = waited_ms;
   co_return answer;
 }
 

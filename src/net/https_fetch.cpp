@@ -14,6 +14,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include "core/clock.hpp"
 #include "net/deadline.hpp"
 #include "net/errors.hpp"
 
@@ -65,7 +66,7 @@ asio::awaitable<HttpsResponse> fetch_https(HttpsRequest request) {
   const HttpsRequest& q = r.request;
   auto executor = co_await asio::this_coro::executor;
   auto finish = [&]() -> HttpsResponse {
-    r.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    r.elapsed_ms = elapsed_ms(start);
     return std::move(r);
   };
 

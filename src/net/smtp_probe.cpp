@@ -18,6 +18,7 @@
 #include <boost/asio/write.hpp>
 #include <variant>
 
+#include "core/clock.hpp"
 #include "net/deadline.hpp"
 #include "net/errors.hpp"
 
@@ -243,7 +244,7 @@ asio::awaitable<ProbeResult> probe_smtp(ProbeTarget target, SmtpTimeouts to) {
   r.target = std::move(target);
   auto executor = co_await asio::this_coro::executor;
   auto finish = [&]() -> ProbeResult {
-    r.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    r.elapsed_ms = elapsed_ms(start);
     return std::move(r);
   };
 

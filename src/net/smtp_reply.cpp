@@ -5,22 +5,15 @@
 
 #include <algorithm>
 
+#include "core/text.hpp"
+
 namespace mc::net {
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-std::string printable(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s.substr(0, 80)) {
-    if (c >= 0x20 && c < 0x7f) {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("\\x{:02x}", c);
-    }
-  }
-  return out;
-}
+// shown - a line for an error message: its first 80 octets, printable.
+std::string shown(std::string_view s) { return printable(s.substr(0, 80)); }
 
 }  // namespace
 
@@ -70,7 +63,7 @@ std::optional<Result<SmtpReply>> SmtpReplyReader::next() {
     if (!shaped) {
       failed_ = true;
       return make_error(ErrorKind::kMalformed,
-                        fmt::format("not an SMTP reply line: \"{}\"", printable(line)));
+                        fmt::format("not an SMTP reply line: \"{}\"", shown(line)));
     }
     const int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
     if (in_reply_ && code != partial_.code) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/text.hpp"
 #include "policy/text.hpp"
 
 namespace mc::policy::mta_sts {
@@ -17,12 +18,9 @@ using text::trim;
 bool is_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
-std::string printable(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s.substr(0, 80)) {
-    out += (c < 0x20 || c > 0x7e) ? fmt::format("\\x{:02x}", c) : std::string(1, char(c));
-  }
-  return s.size() > 80 ? out + "..." : out;
+// shown - a value for an error message: printable, cut after 80 octets with "...".
+std::string shown(std::string_view s) {
+  return s.size() > 80 ? printable(s.substr(0, 80)) + "..." : printable(s);
 }
 
 // sts-ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")
@@ -93,15 +91,14 @@ TxtParse parse_txt(std::string_view txt) {
       const std::string_view name = eq == field.npos ? field : field.substr(0, eq);
       const std::string_view value = eq == field.npos ? std::string_view() : field.substr(eq + 1);
       if (eq == field.npos) {
-        out.errors.push_back(fmt::format("'{}' is not a name=value field", printable(field)));
+        out.errors.push_back(fmt::format("'{}' is not a name=value field", shown(field)));
       } else if (name == "id") {
         // sts-id = "id=" 1*32(ALPHA / DIGIT)
         if (id_seen) out.errors.push_back("id appears more than once");
         id_seen = true;
         if (value.empty() || value.size() > 32 ||
             !std::all_of(value.begin(), value.end(), is_alnum)) {
-          out.errors.push_back(
-              fmt::format("id={} is not 1-32 letters and digits", printable(value)));
+          out.errors.push_back(fmt::format("id={} is not 1-32 letters and digits", shown(value)));
         } else {
           out.record.id = std::string(value);
         }
@@ -109,7 +106,7 @@ TxtParse parse_txt(std::string_view txt) {
                  !std::all_of(value.begin(), value.end(), [](char c) {
                    return c > 0x20 && c < 0x7f && c != ';' && c != '=';
                  })) {
-        out.errors.push_back(fmt::format("'{}' is not a valid extension field", printable(field)));
+        out.errors.push_back(fmt::format("'{}' is not a valid extension field", shown(field)));
       } else {
         out.record.extensions.emplace_back(name);
       }
@@ -140,7 +137,7 @@ PolicyParse parse_policy(std::string_view body) {
     if (t.empty()) continue;  // tolerated: a blank line (e.g. a final empty line)
     const std::size_t colon = t.find(':');
     if (colon == std::string_view::npos) {
-      out.errors.push_back({line_no, fmt::format("'{}' is not a key: value line", printable(t))});
+      out.errors.push_back({line_no, fmt::format("'{}' is not a key: value line", shown(t))});
       continue;
     }
     const std::string key(trim(t.substr(0, colon)));
@@ -158,7 +155,7 @@ PolicyParse parse_policy(std::string_view body) {
       }
       if (once(p.version.has_value())) {
         if (value != "STSv1") {
-          out.errors.push_back({line_no, fmt::format("version {} is not STSv1", printable(value))});
+          out.errors.push_back({line_no, fmt::format("version {} is not STSv1", shown(value))});
         }
         p.version = std::string(value);
       }
@@ -172,7 +169,7 @@ PolicyParse parse_policy(std::string_view body) {
           p.mode = Mode::kNone;
         } else {
           out.errors.push_back(
-              {line_no, fmt::format("mode {} is not enforce, testing or none", printable(value))});
+              {line_no, fmt::format("mode {} is not enforce, testing or none", shown(value))});
         }
       }
     } else if (key == "max_age") {
@@ -184,7 +181,7 @@ PolicyParse parse_policy(std::string_view body) {
         if (!digits || v > kMaxMaxAge) {
           out.errors.push_back(
               {line_no, fmt::format("max_age {} is not a number of seconds from 0 to {}",
-                                    printable(value), kMaxMaxAge)});
+                                    shown(value), kMaxMaxAge)});
         } else {
           p.max_age = static_cast<std::uint32_t>(v);
         }
@@ -205,9 +202,9 @@ PolicyParse parse_policy(std::string_view body) {
                                   : "not a host name or *.name pattern";
         out.warnings.push_back({line_no, fmt::format("mx {} is not RFC 8461 §3.2 syntax ({}): "
                                                      "strict senders match nothing with it",
-                                                     printable(value), problem)});
+                                                     shown(value), problem)});
         // Kept printable: it ends up in reports (non-ASCII cannot match a host name anyway).
-        p.mx_malformed.push_back({line_no, printable(pattern), std::move(problem)});
+        p.mx_malformed.push_back({line_no, shown(pattern), std::move(problem)});
       } else if (std::find(p.mx.begin(), p.mx.end(), pattern) != p.mx.end()) {
         out.warnings.push_back({line_no, fmt::format("mx {} is listed twice", pattern)});
       } else {
@@ -216,7 +213,7 @@ PolicyParse parse_policy(std::string_view body) {
     } else if (valid_ext_name(key)) {
       p.extensions.push_back(key);  // §3.2: unknown keys are ignored
     } else {
-      out.errors.push_back({line_no, fmt::format("'{}' is not a valid key", printable(key))});
+      out.errors.push_back({line_no, fmt::format("'{}' is not a valid key", shown(key))});
     }
   }
   if (!p.version) out.errors.push_back({0, "the version line (version: STSv1) is missing"});
@@ -232,9 +229,8 @@ PolicyParse parse_policy(std::string_view body) {
 }
 
 bool mx_matches(std::string_view pattern, std::string_view host) {
-  std::string p = to_lower(pattern), h = to_lower(host);
+  const std::string p = to_lower(pattern), h = canonical_name(host);
   if (!valid_domain(std::string_view(p).substr(p.starts_with("*.") ? 2 : 0))) return false;
-  if (!h.empty() && h.back() == '.') h.pop_back();
   if (p.starts_with("*.")) {
     // §4.1: the wildcard matches exactly one leftmost label.
     const std::string suffix = p.substr(1);  // ".example.com"

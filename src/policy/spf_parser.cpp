@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/text.hpp"
 #include "policy/text.hpp"
 
 namespace mc::policy::spf {
@@ -22,19 +23,6 @@ bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
                                             [](char x, char y) { return lower(x) == lower(y); });
-}
-
-// printable - a term for a message: control and non-ASCII octets as \xHH.
-std::string printable(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c < 0x20 || c > 0x7e) {
-      out += fmt::format("\\x{:02x}", c);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
 }
 
 Diagnostic error_at(std::size_t pos, std::size_t len, std::string message) {

@@ -1,20 +1,17 @@
 // text.hpp - the few ASCII text helpers every policy parser needs (DNS text is bytes, not
 // locale-dependent characters, so nothing here consults the C locale). PURE.
+// lower and to_lower are core/text.hpp's (header-only), named here for the parsers.
 #pragma once
 
-#include <algorithm>
 #include <string>
 #include <string_view>
 
+#include "core/text.hpp"
+
 namespace mc::policy::text {
 
-inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-inline std::string to_lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), lower);
-  return out;
-}
+using mc::lower;
+using mc::to_lower;
 
 // WSP (RFC 5234: SP, HTAB); FWS-like whitespace adds CR and LF (tag lists of DKIM and DMARC).
 inline bool is_wsp(char c) { return c == ' ' || c == '\t'; }

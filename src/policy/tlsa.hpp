@@ -1,8 +1,9 @@
 // tlsa.hpp - TLSA records (RFC 6698 §2): parsing, RFC 7218 names, and usability for SMTP. PURE.
 //
-// parse_tlsa(usage, selector, mtype, hex): the four presentation fields of a TLSA RR (as a DNS
-//   answer gives them) into a TlsaRecord; only syntax errors fail (non-numeric, out of range,
+// parse_tlsa(usage, selector, mtype, hex): the four presentation fields of a TLSA RR (as a zone
+//   file writes them) into a TlsaRecord; only syntax errors fail (non-numeric, out of range,
 //   odd-length or non-hex data). Unknown parameter values parse: they make a record unusable.
+//   (A DNS answer's TLSA RDATA arrives decoded: dns::TlsaRdata holds the same four values.)
 // smtp_usability(record): RFC 7672 §3.1.3 and RFC 7671 §4-5: which records a DANE SMTP client may
 //   use. PKIX-TA(0) and PKIX-EE(1) are unusable for SMTP; unknown usages, selectors and matching
 //   types are unusable; a digest of the wrong length is unusable (RFC 6698 §2.1.3).

@@ -4,30 +4,17 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <ctime>
 #include <string>
 
+#include "core/clock.hpp"
 #include "serve/response.hpp"
 
 namespace mc::serve {
-namespace {
-
-std::string utc_now() {
-  std::timespec ts{};
-  std::timespec_get(&ts, TIME_UTC);
-  std::tm tm{};
-  gmtime_r(&ts.tv_sec, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:03d}Z", buf, ts.tv_nsec / 1000000);
-}
-
-}  // namespace
 
 void AccessLog::record(const Entry& e) const {
   if (!out_) return;
-  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - e.began).count();
-  nlohmann::json j{{"time", utc_now()},
+  const double ms = elapsed_ms(e.began);
+  nlohmann::json j{{"time", rfc3339_millis(std::chrono::system_clock::now())},
                    {"client", e.client},
                    {"method", e.method},
                    {"target", e.target.substr(0, 512)},

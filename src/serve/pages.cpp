@@ -3,7 +3,8 @@
 
 #include <fmt/format.h>
 
-#include <cctype>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "audit/profile.hpp"
 #include "report/render.hpp"
@@ -50,16 +51,9 @@ std::string form(std::string_view value, std::string_view profile = {}) {
 
 }  // namespace
 
+// RFC 3986 §2.1 and §2.3: unreserved characters stay, every other octet is %HH (upper case).
 std::string url_encode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
+  return boost::urls::encode(s, boost::urls::unreserved_chars);
 }
 
 std::string home_page(std::string_view value, std::string_view error) {

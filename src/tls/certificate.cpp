@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 
+#include "core/clock.hpp"
 #include "policy/tlsa.hpp"
 
 namespace mc::tls {
@@ -53,9 +54,8 @@ std::string sha256_hex(const unsigned char* data, std::size_t len) {
 std::pair<std::string, std::int64_t> asn1_time(const ASN1_TIME* t) {
   std::tm tm{};
   if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return {"", 0};
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return {buf, static_cast<std::int64_t>(timegm(&tm))};
+  const std::time_t when = timegm(&tm);
+  return {rfc3339(when), static_cast<std::int64_t>(when)};
 }
 
 }  // namespace

@@ -51,6 +51,30 @@ TEST(AddressClass, SpecialPurposeRanges) {
       {"100::1", AddressClass::kReserved},
       {"5f00::1", AddressClass::kReserved},
       {"4000::1", AddressClass::kReserved},  // outside 2000::/3
+      // Range edges.
+      {"9.255.255.255", AddressClass::kGlobal},
+      {"11.0.0.0", AddressClass::kGlobal},
+      {"100.63.255.255", AddressClass::kGlobal},
+      {"172.15.255.255", AddressClass::kGlobal},
+      {"192.88.99.1", AddressClass::kReserved},
+      {"192.31.196.1", AddressClass::kReserved},
+      {"198.17.255.255", AddressClass::kGlobal},
+      {"198.20.0.0", AddressClass::kGlobal},
+      {"223.255.255.255", AddressClass::kGlobal},
+      {"64:ff9b:1::1", AddressClass::kReserved},
+      {"64:ff9b:2::1", AddressClass::kReserved},  // outside 2000::/3
+      {"2001:1ff:ffff::1", AddressClass::kReserved},
+      {"2001:200::1", AddressClass::kGlobal},
+      {"2001:2:1::1", AddressClass::kReserved},  // past 2001:2::/48, still in 2001::/23
+      {"2001:db7:ffff::1", AddressClass::kGlobal},
+      {"2001:db9::1", AddressClass::kGlobal},
+      {"2003::1", AddressClass::kGlobal},
+      {"3ffe::1", AddressClass::kGlobal},
+      {"1fff:ffff::1", AddressClass::kReserved},
+      {"fbff::1", AddressClass::kReserved},
+      {"fe80::", AddressClass::kLinkLocal},
+      {"febf:ffff::1", AddressClass::kLinkLocal},
+      {"::2", AddressClass::kReserved},  // IPv4-compatible
   };
   for (const auto& c : cases) {
     EXPECT_EQ(to_string(classify_address(c.address)), to_string(c.cls)) << c.address;

@@ -23,8 +23,8 @@ ZoneData signed_zone(int algorithm = 13, std::string nsec3 = "") {
   ZoneData z;
   z.domain = "example.co.nz";
   z.dnskey = secure_data("example.co.nz", rrtype::kDnskey,
-                         {{"257", "3", std::to_string(algorithm), "AwEAAa=="},
-                          {"256", "3", std::to_string(algorithm), "AwEAAb=="}});
+                         {{"257", "3", std::to_string(algorithm), "AwEAAQ=="},
+                          {"256", "3", std::to_string(algorithm), "AwEAAg=="}});
   z.ds = secure_data("example.co.nz", rrtype::kDs,
                      {{"12345", std::to_string(algorithm), "2", "ABCD"}});
   z.nsec3param = nsec3.empty() ? nodata("example.co.nz", rrtype::kNsec3param)

@@ -10,6 +10,8 @@
 #include <map>
 #include <set>
 
+#include "test_support.hpp"
+
 namespace mc::checks::spf {
 namespace {
 
@@ -27,19 +29,12 @@ class FakeDns {
     return *this;
   }
   FakeDns& addr(const std::string& name, const std::string& ip) {
-    dns::Record r;
-    r.owner = name;
-    r.type = ip.find(':') == std::string::npos ? dns::rrtype::kA : dns::rrtype::kAaaa;
-    r.fields = {ip};
-    add(name, r.type, r);
+    const auto type = ip.find(':') == std::string::npos ? dns::rrtype::kA : dns::rrtype::kAaaa;
+    add(name, type, test::rr(name, type, {ip}));
     return *this;
   }
   FakeDns& mx(const std::string& name, const std::string& host) {
-    dns::Record r;
-    r.owner = name;
-    r.type = dns::rrtype::kMx;
-    r.fields = {"10", host};
-    add(name, r.type, r);
+    add(name, dns::rrtype::kMx, test::rr(name, dns::rrtype::kMx, {"10", host}));
     return *this;
   }
   FakeDns& servfail(const std::string& name) {

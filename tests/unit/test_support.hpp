@@ -1,7 +1,14 @@
 // test_support.hpp - builders of DNS answers for the pure-evaluation unit tests.
+//
+// dns_message(qname, qtype, rrs, rcode): a response in wire format, built with ldns from records
+//   in zone-file form ("example.nz. 300 IN MX 10 mx.example.nz.").
+// rr(owner, type, fields): one Record as parse_response decodes it from such a message, so the
+//   typed RDATA the checkers read is the decoder's, not a test's idea of it. Names in fields may
+//   omit the trailing dot. A record ldns cannot parse fails the test.
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -10,15 +17,11 @@
 
 namespace mc::test {
 
-inline dns::Record rr(std::string owner, std::uint16_t type, std::vector<std::string> fields,
-                      std::uint32_t ttl = 3600) {
-  dns::Record r;
-  r.owner = std::move(owner);
-  r.type = type;
-  r.ttl = ttl;
-  r.fields = std::move(fields);
-  return r;
-}
+std::vector<std::uint8_t> dns_message(const std::string& qname, std::uint16_t qtype,
+                                      const std::vector<std::string>& rrs, int rcode = 0);
+
+dns::Record rr(const std::string& owner, std::uint16_t type, const std::vector<std::string>& fields,
+               std::uint32_t ttl = 3600);
 
 inline dns::Answer answer(std::string qname, std::uint16_t qtype, dns::Outcome outcome,
                           dns::Security security, std::vector<dns::Record> records = {}) {
@@ -51,9 +54,12 @@ inline dns::Answer txt(std::string qname, std::vector<std::string> texts,
                        dns::Security security = dns::Security::kSecure) {
   std::vector<dns::Record> recs;
   for (auto& t : texts) {
-    dns::Record r = rr(qname, dns::rrtype::kTxt, {"\"" + t + "\""});
-    r.strings = {std::move(t)};
-    recs.push_back(std::move(r));
+    // Character-strings of at most 255 octets (RFC 1035 §3.3), as a zone would publish them.
+    std::vector<std::string> fields;
+    for (std::size_t i = 0; i == 0 || i < t.size(); i += 255) {
+      fields.push_back("\"" + t.substr(i, 255) + "\"");
+    }
+    recs.push_back(rr(qname, dns::rrtype::kTxt, fields));
   }
   const bool none = recs.empty();
   return answer(std::move(qname), dns::rrtype::kTxt,
