@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   # build
-  build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
+  build-essential cmake ninja-build pkg-config clang clang-format clang-tidy libclang-rt-14-dev
   libunbound-dev libevent-dev libssl-dev libboost1.81-dev libboost-url1.81-dev libexpected-dev
   nlohmann-json3-dev
   libcli11-dev libfmt-dev libpsl-dev libidn2-dev libsqlite3-dev
