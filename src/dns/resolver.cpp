@@ -27,7 +27,7 @@ namespace mc::dns {
 // before the answer (a cancelled or destroyed coroutine), the destructor cancels the lookup so no
 // callback can reach freed memory, and keeps the in-flight count right.
 struct Resolver::Pending {
-  Pending(Resolver& r, asio::any_io_executor ex) : resolver(r), timer(std::move(ex)) {}
+  Pending(Resolver& r, const asio::any_io_executor& ex) : resolver(r), timer(ex) {}
   ~Pending() {
     if (registered) {
       // ub_cancel fails only when the callback already ran (done is then true).
