@@ -83,6 +83,8 @@ SCENARIOS = {
     "sts-enforce.co.nz": (valid("enforce", ["mx.sts-enforce.co.nz"]),
                           {"mx.sts-enforce.co.nz": "deliver"}),
     "sts-testing.co.nz": (valid("testing", ["mx.sts-testing.co.nz"]), OPPORTUNISTIC),
+    "sts-testing-unlisted.co.nz": (valid("testing", ["mx.sts-smtp-wrong-name.co.nz"]),
+                                   OPPORTUNISTIC),
     "sts-none.co.nz": (valid("none", ["mx.sts-none.co.nz"], 86400), OPPORTUNISTIC),
     "sts-mx-mismatch.co.nz": (valid("enforce", ["mx1.sts-mx-mismatch.co.nz"]),
                               {"mx1.sts-mx-mismatch.co.nz": "deliver",
