@@ -96,10 +96,11 @@ struct Progress {
       return checks::tls_rpt_report(*tls_rpt, {dane_in_use() || sts_in_use, non_mail()});
     });
     decide(Area::kSpf, spf && mx_spf && mx && dmarc, [&] {
-      return checks::evaluate_spf(*spf, *mx_spf, *mx, checks::effective_policy(*dmarc));
+      return checks::spf_report(
+          *spf, checks::spf_context(*mx, *mx_spf, checks::effective_policy(*dmarc)));
     });
     decide(Area::kDkim, dkim && mx, [&] { return checks::dkim_report(*dkim, non_mail()); });
-    decide(Area::kDmarc, dmarc.has_value(), [&] { return checks::evaluate_dmarc(*dmarc); });
+    decide(Area::kDmarc, dmarc.has_value(), [&] { return checks::dmarc_report(*dmarc); });
     decide(Area::kBimi, bimi && dmarc, [&] { return checks::bimi_report(*bimi, *dmarc); });
   }
 };

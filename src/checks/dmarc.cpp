@@ -9,7 +9,7 @@
 
 #include "checks/spf.hpp"
 #include "core/clock.hpp"
-#include "core/findings.hpp"
+#include "core/evaluation.hpp"
 #include "core/parallel.hpp"
 #include "core/psl.hpp"
 #include "policy/text.hpp"
@@ -230,10 +230,10 @@ std::string view_line(const DmarcData& data, RuleSet rules) {
                      d.org_known ? "" : " (undetermined)", pol);
 }
 
-// Ctx - the area being built and what every rule reads.
+// Ctx - what every rule reads, and the evaluation they add to.
 struct Ctx {
   const DmarcData& data;
-  AreaReport& r;
+  Evaluation& ev;
   std::string owner;         // _dmarc.<domain>
   std::string policy_owner;  // _dmarc.<policy domain> (RFC 9989)
   std::string text;          // the applied record (RFC 9989)
@@ -242,8 +242,8 @@ struct Ctx {
 
   void add(std::string_view id, std::string subject, std::string summary,
            std::vector<std::string> evidence, std::string fix, std::string_view rules) {
-    add_finding(r, id, std::move(subject), std::move(summary), std::move(evidence), std::move(fix));
-    r.findings.back().rule_set = std::string(rules);
+    ev.add(id, std::move(subject), std::move(summary), std::move(evidence), std::move(fix))
+        .rule_set = std::string(rules);
   }
 };
 
@@ -402,6 +402,31 @@ void judge_source(Ctx& c) {
 
 // ---- rules: the strength of the policy ----------------------------------------------------------
 
+// Appendix A.6, RFC 7489 §6.6.4: t=y lowers the policy one level for RFC 9989 receivers only;
+// with pct=0 RFC 7489 receivers do the same.
+void judge_testing(Ctx& c) {
+  const auto& rec = c.parsed.record;
+  if (!rec.testing || !c.bis.stated || *c.bis.stated == Policy::kNone) return;
+  const std::string& d = c.data.domain;
+  const std::string full = txt_record(c.policy_owner, modern(with_tag(c.text, "t", "")));
+  if (rec.pct_given && rec.pct == 0) {
+    c.add("dmarc.testing_mode", d,
+          fmt::format("t=y with pct=0, a trial of {}: every receiver applies {}",
+                      policy_text(c.bis.stated), policy_text(c.bis.policy)),
+          {c.text}, "When the reports stay clean, enforce it:\n" + full, "both");
+    return;
+  }
+  c.add("dmarc.testing_mode", d,
+        fmt::format("t=y: RFC 9989 receivers apply {}, but RFC 7489 receivers ignore t and "
+                    "apply {} in full",
+                    policy_text(c.bis.policy), policy_text(c.old.policy)),
+        {c.text},
+        fmt::format("For a trial that both kinds of receiver honour, add pct=0:\n{}\nor, to "
+                    "enforce the policy, remove t:\n{}",
+                    txt_record(c.policy_owner, with_tag(c.text, "pct", "0")), full),
+        "both");
+}
+
 void judge_strength(Ctx& c) {
   const auto& rec = c.parsed.record;
   const auto& eff = c.bis.policy;
@@ -440,25 +465,7 @@ void judge_strength(Ctx& c) {
               step(Policy::kReject),
           "rfc9989");
   }
-  if (rec.testing && c.bis.stated && *c.bis.stated != Policy::kNone) {
-    const std::string full = txt_record(c.policy_owner, modern(with_tag(c.text, "t", "")));
-    if (trial) {
-      c.add("dmarc.testing_mode", d,
-            fmt::format("t=y with pct=0, a trial of {}: every receiver applies {}",
-                        policy_text(c.bis.stated), policy_text(c.bis.policy)),
-            {c.text}, "When the reports stay clean, enforce it:\n" + full, "both");
-    } else {
-      c.add("dmarc.testing_mode", d,
-            fmt::format("t=y: RFC 9989 receivers apply {}, but RFC 7489 receivers ignore t and "
-                        "apply {} in full",
-                        policy_text(c.bis.policy), policy_text(c.old.policy)),
-            {c.text},
-            fmt::format("For a trial that both kinds of receiver honour, add pct=0:\n{}\nor, to "
-                        "enforce the policy, remove t:\n{}",
-                        txt_record(c.policy_owner, with_tag(c.text, "pct", "0")), full),
-            "both");
-    }
-  }
+  judge_testing(c);
   if (rec.pct_given && rec.pct < 100 && !trial) {
     c.add("dmarc.pct_partial", d,
           fmt::format("pct={}: RFC 7489 receivers apply the policy to only {}% of failing mail; "
@@ -485,22 +492,13 @@ void judge_strength(Ctx& c) {
   }
 }
 
-// ---- rules: reports
-// -------------------------------------------------------------------------------
+// ---- rules: reports ----------------------------------------------------------------------------
 
-void judge_reports(Ctx& c, nlohmann::json& details) {
+// §3.2.12, §3.2.13 (rua, ruf), RFC 9990 §3: where the reports go.
+void judge_reports(Ctx& c) {
   const auto& rec = c.parsed.record;
   const std::string& d = c.data.domain;
-  nlohmann::json rua = nlohmann::json::array();
-  std::vector<std::string> rua_text;
-  for (const auto& u : rec.rua) {
-    rua.push_back({{"uri", u.uri}, {"valid", u.valid}});
-    rua_text.push_back(u.uri);
-  }
-  details["rua"] = rua;
-  if (!rua_text.empty()) {
-    c.r.facts.push_back({"aggregate reports to", fmt::format("{}", fmt::join(rua_text, ", "))});
-  } else if (c.data.rfc9989.level != Level::kPublicSuffix) {
+  if (rec.rua.empty() && c.data.rfc9989.level != Level::kPublicSuffix) {
     c.add("dmarc.no_rua", d, "no rua: nobody receives the aggregate reports", {c.text},
           txt_record(c.policy_owner, modern(with_tag(c.text, "rua",
                                                      fmt::format("mailto:dmarc-reports@{}",
@@ -521,31 +519,25 @@ void judge_reports(Ctx& c, nlohmann::json& details) {
           "ruf asks for failure reports: few receivers send them, and they carry message content",
           {c.text}, "", "both");
   }
-  nlohmann::json dests = nlohmann::json::array();
-  for (const auto& dest : c.data.destinations) {
-    const bool need_bis = dest.for_9989 && dest.external_9989;
-    const bool need_old = dest.for_7489 && dest.external_7489;
-    const bool ok = dest.txt && dest.txt->is_answer() && !dmarc_records(*dest.txt).empty();
-    nlohmann::json j{{"host", dest.host},
-                     {"name", dest.name},
-                     {"external",
-                      {{"rfc9989", dest.for_9989 ? nlohmann::json(dest.external_9989) : nullptr},
-                       {"rfc7489", dest.for_7489 ? nlohmann::json(dest.external_7489) : nullptr}}},
-                     {"authorized", nullptr}};
-    if (!need_bis && !need_old) continue;
-    const std::string rules = need_bis && need_old ? "both" : need_bis ? "rfc9990" : "rfc7489";
-    if (need_bis && !need_old && !dest.org_known_9989) {
-      // Whether the host is external at all could not be decided (its tree walk failed).
+}
+
+// RFC 9990 §4 (RFC 7489 §7.1): may reports go to a destination outside the Organizational
+// Domain?
+void judge_destination(Ctx& c, const DmarcDestination& dest) {
+  const DestinationCheck check = check_destination(dest);
+  const std::string& rules = check.rules;
+  switch (check.authorization) {
+    case Authorization::kNotNeeded:
+    case Authorization::kAuthorized:
+      break;
+    case Authorization::kUndecidable:
       c.add("dmarc.external_check_failed", dest.host,
             fmt::format("whether {} is outside the domain's Organizational Domain could not be "
                         "decided: its DNS Tree Walk failed",
                         dest.host),
             {}, "", rules);
-      dests.push_back(std::move(j));
-      continue;
-    }
-    if (dest.name.size() > 253) {
-      j["authorized"] = false;
+      break;
+    case Authorization::kNameTooLong:
       c.add("dmarc.external_unauthorized", dest.host,
             fmt::format("the authorization name for {} is {} octets, beyond the DNS limit of 253, "
                         "so no receiver can confirm it and none sends reports there",
@@ -554,47 +546,38 @@ void judge_reports(Ctx& c, nlohmann::json& details) {
             "Use a report address on a shorter host name, or publish the policy at a shorter "
             "domain (RFC 9990 §4 step 4).",
             rules);
-    } else if (!dest.txt || !dest.txt->is_answer()) {
+      break;
+    case Authorization::kNotChecked:
       c.add("dmarc.external_check_failed", dest.host,
             fmt::format("whether {} accepts reports for the domain could not be checked ({})",
                         dest.host, dest.txt ? dest.txt->describe() : "not looked up"),
             dest.txt ? dest.txt->evidence_lines() : std::vector<std::string>{}, "", rules);
-    } else {
-      j["authorized"] = ok;
-      // RFC 9990 §4 step 9 (RFC 7489 §7.1): an override rua in the authorization record must
-      // keep the destination host, or no report goes to either address.
-      std::vector<std::string> elsewhere;
-      for (const auto& auth : dmarc_records(*dest.txt)) {
-        for (const auto& u : policy::dmarc::parse_dmarc(auth).record.rua) {
-          if (u.valid && !u.host.empty() && u.host != dest.host) elsewhere.push_back(u.uri);
-        }
-      }
-      if (ok && !elsewhere.empty()) {
-        c.add("dmarc.external_override_invalid", dest.host,
-              fmt::format("{} authorises the reports but redirects them to {}, another host, so "
-                          "receivers send them to neither",
-                          dest.host, fmt::join(elsewhere, ", ")),
-              dest.txt->evidence_lines(),
-              fmt::format("The operator of {} publishes an override on its own host only, e.g.\n{}",
-                          dest.host, txt_record(dest.name, "v=DMARC1")),
-              rules);
-      }
-      if (!ok) {
-        c.add("dmarc.external_unauthorized", dest.host,
-              fmt::format("reports to {} are not authorised by {}, so {} will not send them",
-                          dest.uri, dest.host,
-                          need_bis && need_old ? "receivers"
-                          : need_bis           ? "RFC 9989 receivers"
-                                               : "RFC 7489 receivers"),
-              dest.txt->evidence_lines(),
-              fmt::format("The operator of {} publishes:\n{}", dest.host,
-                          txt_record(dest.name, "v=DMARC1")),
-              rules);
-      }
-    }
-    dests.push_back(std::move(j));
+      break;
+    case Authorization::kUnauthorized:
+      c.add("dmarc.external_unauthorized", dest.host,
+            fmt::format("reports to {} are not authorised by {}, so {} will not send them",
+                        dest.uri, dest.host,
+                        rules == "both"      ? "receivers"
+                        : rules == "rfc9990" ? "RFC 9989 receivers"
+                                             : "RFC 7489 receivers"),
+            dest.txt->evidence_lines(),
+            fmt::format("The operator of {} publishes:\n{}", dest.host,
+                        txt_record(dest.name, "v=DMARC1")),
+            rules);
+      break;
   }
-  details["external_destinations"] = dests;
+  // RFC 9990 §4 step 9 (RFC 7489 §7.1): an override rua in the authorization record must keep
+  // the destination host, or no report goes to either address.
+  if (check.authorization == Authorization::kAuthorized && !check.elsewhere.empty()) {
+    c.add("dmarc.external_override_invalid", dest.host,
+          fmt::format("{} authorises the reports but redirects them to {}, another host, so "
+                      "receivers send them to neither",
+                      dest.host, fmt::join(check.elsewhere, ", ")),
+          dest.txt->evidence_lines(),
+          fmt::format("The operator of {} publishes an override on its own host only, e.g.\n{}",
+                      dest.host, txt_record(dest.name, "v=DMARC1")),
+          rules);
+  }
 }
 
 nlohmann::json ruleset_json(const DmarcData& data, RuleSet rules) {
@@ -718,122 +701,222 @@ std::optional<Policy> effective_policy(const DmarcData& data, int* pct) {
   return policy::dmarc::weaker(bis.policy, old.policy);
 }
 
-AreaReport evaluate_dmarc(const DmarcData& data) {
-  AreaReport r;
-  r.area = Area::kDmarc;
-  r.elapsed_ms = data.elapsed_ms;
-  const std::string& d = data.domain;
-  const Discovery& bis = data.rfc9989;
-  nlohmann::json details{
-      {"domain", d},
-      {"organizational_domain", bis.org_domain},
-      {"psl", data.psl_source},
-      {"inherited", data.inherited()},
-      {"rulesets", {{"rfc9989", ruleset_json(data, kBis)}, {"rfc7489", ruleset_json(data, kOld)}}}};
-  auto done = [&](Status s, std::string summary) {
-    r.status = s;
-    r.summary = std::move(summary);
-    r.details = details;
-    return r;
-  };
-  Ctx c{data, r, "_dmarc." + d, "_dmarc." + bis.policy_domain, bis.record, {}, {}, {}};
-  const std::string starter = fmt::format("v=DMARC1; p=none; rua=mailto:dmarc-reports@{}", d);
+DestinationCheck check_destination(const DmarcDestination& dest) {
+  DestinationCheck c;
+  const bool need_bis = dest.for_9989 && dest.external_9989;
+  const bool need_old = dest.for_7489 && dest.external_7489;
+  if (!need_bis && !need_old) return c;
+  c.rules = need_bis && need_old ? "both" : need_bis ? "rfc9990" : "rfc7489";
+  if (need_bis && !need_old && !dest.org_known_9989) {
+    c.authorization = Authorization::kUndecidable;
+  } else if (dest.name.size() > 253) {
+    c.authorization = Authorization::kNameTooLong;
+  } else if (!dest.txt || !dest.txt->is_answer()) {
+    c.authorization = Authorization::kNotChecked;
+  } else {
+    const auto records = dmarc_records(*dest.txt);
+    c.authorization = records.empty() ? Authorization::kUnauthorized : Authorization::kAuthorized;
+    for (const auto& auth : records) {
+      for (const auto& u : policy::dmarc::parse_dmarc(auth).record.rua) {
+        if (u.valid && !u.host.empty() && u.host != dest.host) c.elsewhere.push_back(u.uri);
+      }
+    }
+  }
+  return c;
+}
 
+bool DmarcData::policy_applies() const {
+  const bool failed = rfc9989.outcome == Outcome::kFailed || rfc7489.outcome == Outcome::kFailed;
+  const bool bis_stuck = !rfc9989.multiple.empty() && rfc9989.outcome != Outcome::kRecord;
+  return !failed && !bis_stuck && rfc7489.outcome != Outcome::kMultiple &&
+         rfc9989.outcome == Outcome::kRecord;
+}
+
+namespace {
+
+// ---- rules: no policy to judge --------------------------------------------------------------
+
+std::string starter(const DmarcData& data) {
+  return fmt::format("v=DMARC1; p=none; rua=mailto:dmarc-reports@{}", data.domain);
+}
+
+// §4.10: a failed lookup leaves the receiver without a policy for now.
+bool lookup_failed(const DmarcData& data, Evaluation& ev) {
   for (const RuleSet rules : {kBis, kOld}) {
     const Discovery& x = data.discovery(rules);
     if (x.outcome != Outcome::kFailed) continue;
     const auto it = data.txt.find(x.failed_name.substr(7));  // "_dmarc." prefix
-    c.add("dmarc.lookup_failed", x.failed_name,
-          fmt::format("the DMARC lookup of {} failed ({} receivers cannot find the policy)",
-                      x.failed_name, rules_label(rules)),
-          it != data.txt.end() ? it->second.evidence_lines() : std::vector<std::string>{},
-          "Make the name servers answer TXT queries for the _dmarc name (and DNSSEC validate).",
-          to_string(rules));
-    return done(Status::kError, "the DMARC lookup failed");
+    ev.state = AreaState::kUndetermined;
+    ev.add("dmarc.lookup_failed", x.failed_name,
+           fmt::format("the DMARC lookup of {} failed ({} receivers cannot find the policy)",
+                       x.failed_name, rules_label(rules)),
+           it != data.txt.end() ? it->second.evidence_lines() : std::vector<std::string>{},
+           "Make the name servers answer TXT queries for the _dmarc name (and DNSSEC validate).")
+        .rule_set = to_string(rules);
+    return true;
   }
-  const Discovery& old = data.rfc7489;
-  // Several records where a receiver needs one: RFC 7489 receivers stop there (no DMARC); RFC
-  // 9989 receivers discard them and walk on. Duplicates further up that only the RFC 9989 walk
-  // meets (after the policy was found) do not change the policy applied.
-  const bool bis_stuck = !bis.multiple.empty() && bis.outcome != Outcome::kRecord;
-  if (bis_stuck || old.outcome == Outcome::kMultiple) {
-    const std::string at =
-        old.outcome == Outcome::kMultiple ? old.policy_domain : bis.multiple.front();
-    const auto recs = dmarc_records(data.txt.at(at));
-    c.add("dmarc.multiple_records", at,
-          fmt::format("{} DMARC records at _dmarc.{}: RFC 7489 receivers apply no DMARC, RFC 9989 "
-                      "receivers discard them and {}",
-                      recs.size(), at,
-                      bis.outcome == Outcome::kRecord
-                          ? fmt::format("apply _dmarc.{}'s record", bis.policy_domain)
-                          : std::string("find no policy")),
-          recs, "Keep exactly one record at _dmarc." + at + ".", "both");
-    return done(Status::kFail, "several DMARC records");
-  }
-  if (bis.outcome != Outcome::kRecord) {
-    // Something at _dmarc that is almost DMARC (v= not first, "dmarc1") is a broken record.
-    std::vector<std::string> near;
-    for (const auto& rec : data.txt.at(d).records) {
-      std::string s = rec.txt();
-      if (policy::text::to_lower(s).find("dmarc1") != std::string::npos) near.push_back(s);
-    }
-    if (!near.empty()) {
-      c.add("dmarc.invalid_record", d,
-            "the TXT record at _dmarc does not start with v=DMARC1, so receivers ignore it", near,
-            "Publish it with v=DMARC1 (upper case) as the first tag, p right after it, e.g.\n" +
-                txt_record(c.owner, starter),
-            "both");
-      return done(Status::kFail, "the DMARC record is not recognised");
-    }
-    c.add("dmarc.none", d,
-          bis.org_domain != d || old.org_domain != d
-              ? fmt::format("neither {} nor a parent domain publishes a DMARC policy", d)
-              : fmt::format("{} publishes no DMARC policy", d),
-          {},
-          "Start monitoring (a mailbox you read receives the aggregate reports):\n" +
-              txt_record(c.owner, starter) +
-              "\nthen move to p=quarantine and p=reject once the reports show only your own "
-              "services sending as the domain.",
-          "both");
-    return done(Status::kNone, "no DMARC policy");
-  }
+  return false;
+}
 
-  c.parsed = policy::dmarc::parse_dmarc(c.text);
-  c.bis = data.applied(kBis);
-  c.old = data.applied(kOld);
-  details["record"] = c.text;
-  r.facts.push_back({"record", c.text});
-  if (bis.org_domain != d) {
-    r.facts.push_back(
+// Several records where a receiver needs one: RFC 7489 receivers stop there (no DMARC); RFC 9989
+// receivers discard them and walk on. Duplicates further up that only the RFC 9989 walk meets
+// (after the policy was found) do not change the policy applied.
+bool multiple(const DmarcData& data, Evaluation& ev) {
+  const Discovery& bis = data.rfc9989;
+  const Discovery& old = data.rfc7489;
+  const bool bis_stuck = !bis.multiple.empty() && bis.outcome != Outcome::kRecord;
+  if (!bis_stuck && old.outcome != Outcome::kMultiple) return false;
+  const std::string at =
+      old.outcome == Outcome::kMultiple ? old.policy_domain : bis.multiple.front();
+  const auto recs = dmarc_records(data.txt.at(at));
+  ev.add("dmarc.multiple_records", at,
+         fmt::format("{} DMARC records at _dmarc.{}: RFC 7489 receivers apply no DMARC, RFC 9989 "
+                     "receivers discard them and {}",
+                     recs.size(), at,
+                     bis.outcome == Outcome::kRecord
+                         ? fmt::format("apply _dmarc.{}'s record", bis.policy_domain)
+                         : std::string("find no policy")),
+         recs, "Keep exactly one record at _dmarc." + at + ".")
+      .rule_set = "both";
+  return true;
+}
+
+// §4.7: a TXT record that does not start with v=DMARC1 is not a DMARC record; without one
+// anywhere on the walk, no policy applies.
+bool no_policy(const DmarcData& data, Evaluation& ev) {
+  if (data.rfc9989.outcome == Outcome::kRecord) return false;
+  const std::string& d = data.domain;
+  // Something at _dmarc that is almost DMARC (v= not first, "dmarc1") is a broken record.
+  std::vector<std::string> near;
+  for (const auto& rec : data.txt.at(d).records) {
+    std::string s = rec.txt();
+    if (policy::text::to_lower(s).find("dmarc1") != std::string::npos) near.push_back(s);
+  }
+  if (!near.empty()) {
+    ev.add("dmarc.invalid_record", d,
+           "the TXT record at _dmarc does not start with v=DMARC1, so receivers ignore it", near,
+           "Publish it with v=DMARC1 (upper case) as the first tag, p right after it, e.g.\n" +
+               txt_record("_dmarc." + d, starter(data)))
+        .rule_set = "both";
+    return true;
+  }
+  ev.state = AreaState::kNotDeployed;
+  ev.add("dmarc.none", d,
+         data.rfc9989.org_domain != d || data.rfc7489.org_domain != d
+             ? fmt::format("neither {} nor a parent domain publishes a DMARC policy", d)
+             : fmt::format("{} publishes no DMARC policy", d),
+         {},
+         "Start monitoring (a mailbox you read receives the aggregate reports):\n" +
+             txt_record("_dmarc." + d, starter(data)) +
+             "\nthen move to p=quarantine and p=reject once the reports show only your own "
+             "services sending as the domain.")
+      .rule_set = "both";
+  return true;
+}
+
+nlohmann::json destinations_json(const DmarcData& data) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& dest : data.destinations) {
+    const DestinationCheck check = check_destination(dest);
+    if (check.authorization == Authorization::kNotNeeded) continue;
+    nlohmann::json j{{"host", dest.host},
+                     {"name", dest.name},
+                     {"external",
+                      {{"rfc9989", dest.for_9989 ? nlohmann::json(dest.external_9989) : nullptr},
+                       {"rfc7489", dest.for_7489 ? nlohmann::json(dest.external_7489) : nullptr}}},
+                     {"authorized", nullptr}};
+    if (check.authorization == Authorization::kNameTooLong) j["authorized"] = false;
+    if (check.authorization == Authorization::kAuthorized) j["authorized"] = true;
+    if (check.authorization == Authorization::kUnauthorized) j["authorized"] = false;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+std::string summary(const DmarcData& data, const Evaluation& ev) {
+  const Status status = status_from(ev.findings, ev.state);
+  if (status == Status::kError) return "the DMARC lookup failed";
+  if (status == Status::kNone) return "no DMARC policy";
+  if (ev.has("dmarc.multiple_records")) return "several DMARC records";
+  if (ev.has("dmarc.invalid_record")) return "the DMARC record is not recognised";
+  if (status == Status::kFail) return "the DMARC record is invalid";
+  return "DMARC " + policy_text(data.applied(kBis).policy);
+}
+
+// policy_view - the facts and details of the policy that applies.
+void policy_view(const DmarcData& data, AreaView& v) {
+  const Discovery& bis = data.rfc9989;
+  const auto parsed = policy::dmarc::parse_dmarc(bis.record);
+  const Applied applied = data.applied(kBis);
+  v.details["record"] = bis.record;
+  v.facts.push_back({"record", bis.record});
+  if (bis.org_domain != data.domain) {
+    v.facts.push_back(
         {"organizational domain", fmt::format("{} ({})", bis.org_domain, bis.org_basis)});
   }
-  r.facts.push_back({"RFC 9989 receivers", view_line(data, kBis)});
-  r.facts.push_back({"RFC 7489 receivers", view_line(data, kOld)});
+  v.facts.push_back({"RFC 9989 receivers", view_line(data, kBis)});
+  v.facts.push_back({"RFC 7489 receivers", view_line(data, kOld)});
+  if (applied.policy) {
+    v.details["policy"] = policy::dmarc::to_string(*applied.policy);
+    v.facts.push_back({"policy", policy_text(applied.policy)});
+  }
+  const auto& rec = parsed.record;
+  v.facts.push_back({"alignment", describe_alignment(rec.adkim, "DKIM", bis.org_domain) + "; " +
+                                      describe_alignment(rec.aspf, "SPF", bis.org_domain)});
+  v.details["adkim"] = std::string(1, rec.adkim);
+  v.details["aspf"] = std::string(1, rec.aspf);
+  v.details["pct"] = rec.pct;
+  nlohmann::json rua = nlohmann::json::array();
+  std::vector<std::string> rua_text;
+  for (const auto& u : rec.rua) {
+    rua.push_back({{"uri", u.uri}, {"valid", u.valid}});
+    rua_text.push_back(u.uri);
+  }
+  v.details["rua"] = rua;
+  if (!rua_text.empty()) {
+    v.facts.push_back({"aggregate reports to", fmt::format("{}", fmt::join(rua_text, ", "))});
+  }
+  v.details["external_destinations"] = destinations_json(data);
+}
 
+}  // namespace
+
+Evaluation evaluate_dmarc(const DmarcData& data) {
+  Evaluation ev;
+  if (lookup_failed(data, ev) || multiple(data, ev) || no_policy(data, ev)) return ev;
+  const Discovery& bis = data.rfc9989;
+  Ctx c{data,
+        ev,
+        "_dmarc." + data.domain,
+        "_dmarc." + bis.policy_domain,
+        bis.record,
+        policy::dmarc::parse_dmarc(bis.record),
+        data.applied(kBis),
+        data.applied(kOld)};
   judge_syntax(c);
   judge_source(c);
-  if (c.bis.policy) {
-    details["policy"] = policy::dmarc::to_string(*c.bis.policy);
-    r.facts.push_back({"policy", policy_text(c.bis.policy)});
-  }
   judge_strength(c);
-  const auto& rec = c.parsed.record;
-  r.facts.push_back({"alignment", describe_alignment(rec.adkim, "DKIM", bis.org_domain) + "; " +
-                                      describe_alignment(rec.aspf, "SPF", bis.org_domain)});
-  details["adkim"] = std::string(1, rec.adkim);
-  details["aspf"] = std::string(1, rec.aspf);
-  details["pct"] = rec.pct;
-  judge_reports(c, details);
+  judge_reports(c);
+  for (const auto& dest : data.destinations) judge_destination(c, dest);
+  return ev;
+}
 
-  // The status follows the catalogue severities of the findings (critical: fail, warning: warn).
-  Status s = Status::kPass;
-  for (const auto& f : r.findings) {
-    const Severity sev = finding_def(f.id).severity;
-    if (sev == Severity::kCritical) s = Status::kFail;
-    if (sev == Severity::kWarning && s == Status::kPass) s = Status::kWarn;
-  }
-  if (s == Status::kFail) return done(s, "the DMARC record is invalid");
-  return done(s, "DMARC " + policy_text(c.bis.policy));
+AreaView dmarc_view(const DmarcData& data, const Evaluation& ev) {
+  AreaView v;
+  v.summary = summary(data, ev);
+  v.details = {
+      {"domain", data.domain},
+      {"organizational_domain", data.rfc9989.org_domain},
+      {"psl", data.psl_source},
+      {"inherited", data.inherited()},
+      {"rulesets", {{"rfc9989", ruleset_json(data, kBis)}, {"rfc7489", ruleset_json(data, kOld)}}}};
+  if (data.policy_applies()) policy_view(data, v);
+  return v;
+}
+
+AreaReport dmarc_report(const DmarcData& data) {
+  const Evaluation ev = evaluate_dmarc(data);
+  return area_report(Area::kDmarc, ev, dmarc_view(data, ev), data.elapsed_ms);
 }
 
 }  // namespace mc::checks

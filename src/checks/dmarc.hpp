@@ -9,9 +9,10 @@
 //   tree walk of each report host (its Organizational Domain, RFC 9989 §4.10.2) and the
 //   authorization record <policy domain>._report._dmarc.<host> (RFC 9990 §4, RFC 7489 §7.1),
 //   plus the domain's own existence when an np= policy could apply (RFC 9989 §3.2.13).
-// evaluate_dmarc(data): PURE: status, facts, details and findings, each finding marked with the
-//   rule set it comes from, and the next record on the none -> quarantine -> reject path in a
-//   form both kinds of receiver read the same way.
+// evaluate_dmarc(data): PURE: state and findings, each finding marked with the rule set it comes
+//   from, and the next record on the none -> quarantine -> reject path in a form both kinds of
+//   receiver read the same way (one small function per rule, in dmarc.cpp).
+// dmarc_view(data, evaluation): rendering: summary, facts, JSON details; dmarc_report joins them.
 // effective_policy(data): the weakest policy either kind of receiver applies to mail from the
 //   domain itself (pct from RFC 7489), for the spf advice and the BIMI precondition.
 #pragma once
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "core/domain_name.hpp"
+#include "core/evaluation.hpp"
 #include "core/report_model.hpp"
 #include "dns/answer.hpp"
 #include "dns/resolver.hpp"
@@ -66,6 +68,9 @@ struct DmarcData {
   const policy::dmarc::Discovery& discovery(policy::dmarc::RuleSet rules) const {
     return rules == policy::dmarc::RuleSet::kRfc9989 ? rfc9989 : rfc7489;
   }
+  // policy_applies - a policy was found and is judged: no failed lookup, no duplicate records
+  // where a receiver needs one.
+  bool policy_applies() const;
   bool inherited() const {
     return rfc9989.outcome == policy::dmarc::Outcome::kRecord &&
            rfc9989.level != policy::dmarc::Level::kAuthor;
@@ -78,7 +83,26 @@ struct DmarcData {
 boost::asio::awaitable<DmarcData> collect_dmarc(dns::Resolver& resolver, const DomainName& domain,
                                                 std::chrono::steady_clock::time_point audit_start);
 
-AreaReport evaluate_dmarc(const DmarcData& data);
+Evaluation evaluate_dmarc(const DmarcData& data);
+AreaView dmarc_view(const DmarcData& data, const Evaluation& evaluation);
+AreaReport dmarc_report(const DmarcData& data);
+
+// Whether a report destination has agreed to receive the domain's reports (RFC 9990 §4, RFC
+// 7489 §7.1).
+enum class Authorization {
+  kNotNeeded,     // inside the Organizational Domain for every rule set that names it
+  kUndecidable,   // whether it is external could not be decided (its tree walk failed)
+  kNameTooLong,   // the authorization name is over 253 octets: no receiver can confirm it
+  kNotChecked,    // the authorization lookup failed
+  kAuthorized,    // a v=DMARC1 record at the authorization name
+  kUnauthorized,  // none there
+};
+struct DestinationCheck {
+  Authorization authorization = Authorization::kNotNeeded;
+  std::string rules;  // "both", "rfc9990" or "rfc7489": who needs the authorization
+  std::vector<std::string> elsewhere;  // override rua URIs on another host (RFC 9990 §4 step 9)
+};
+DestinationCheck check_destination(const DmarcDestination& destination);
 
 std::optional<policy::dmarc::Policy> effective_policy(const DmarcData& data, int* pct = nullptr);
 

@@ -8,7 +8,6 @@
 #include <set>
 
 #include "core/clock.hpp"
-#include "core/findings.hpp"
 #include "core/parallel.hpp"
 #include "core/text.hpp"
 
@@ -434,363 +433,446 @@ asio::awaitable<std::vector<MxAuthorisation>> authorise_mx(dns::Resolver& resolv
   co_return out;
 }
 
-AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>& mx_auth,
-                        const MxData& mx, std::optional<policy::dmarc::Policy> dmarc_policy) {
-  AreaReport r;
-  r.area = Area::kSpf;
-  r.elapsed_ms = data.elapsed_ms;
-  const SpfNode& root = data.nodes.front();
-  const std::string& d = data.domain;
-  nlohmann::json details;
-  details["domain"] = d;
-  details["records"] = root.records;
-  details["type99_published"] = data.spf_type.has_data();
-  bool failed = false, warned = false;
+SpfContext spf_context(const MxData& mx, std::vector<MxAuthorisation> mx_auth,
+                       std::optional<policy::dmarc::Policy> dmarc_policy) {
+  SpfContext c;
+  c.mx_auth = std::move(mx_auth);
+  c.sends_no_mail = !mx.entries.empty() && mx.hosts.empty() &&
+                    std::all_of(mx.entries.begin(), mx.entries.end(),
+                                [](const MxEntry& e) { return e.exchange == "."; });
+  c.dmarc_policy = dmarc_policy;
+  return c;
+}
 
-  if (data.spf_type.has_data()) {
-    add_finding(
-        r, "spf.type99_record", d,
-        "the domain still publishes the obsolete SPF (type 99) record type",
-        data.spf_type.evidence_lines(),
-        "Remove the type-99 SPF record; receivers read only the TXT record (RFC 7208 §14.1).");
-  }
+bool SpfData::record_usable() const {
+  const SpfNode& root = nodes.front();
+  return root.records.size() == 1 && root.parsed && root.parsed->ok();
+}
 
-  if (!root.txt.is_answer()) {
-    r.status = Status::kError;
-    r.summary = "the SPF (TXT) lookup failed";
-    add_finding(
-        r, "spf.lookup_failed", d, describe_lookup_failure(root), root.txt.evidence_lines(),
-        "Make the domain's name servers answer TXT queries (and its DNSSEC validate); until then "
-        "receivers get temperror and may defer mail.");
-    r.details = details;
-    return r;
-  }
-  const bool null_mx = !mx.entries.empty() && mx.hosts.empty() &&
-                       std::all_of(mx.entries.begin(), mx.entries.end(),
-                                   [](const MxEntry& e) { return e.exchange == "."; });
-  if (root.records.empty()) {
-    r.status = Status::kNone;
-    r.summary = "no SPF record";
-    const std::string fix =
-        null_mx ? txt_record(d, "v=spf1 -all") +
-                      "\n(The domain sends no mail: RFC 7505 §4.2 with RFC 7208.)"
-                : txt_record(d, "v=spf1 mx -all") +
-                      "\nif only the domain's MX hosts send its mail; add include: or ip4:/ip6: "
-                      "terms for every other service that sends as the domain (and use ~all "
-                      "until you are sure the list is complete).";
-    add_finding(r, "spf.none", d, "the domain publishes no SPF record, so anyone may send as it",
-                root.txt.evidence_lines(), "Publish:\n" + fix);
-    r.details = details;
-    return r;
-  }
-  details["record"] = root.records.front();
-  r.facts.push_back({"record", root.records.front()});
-  if (root.records.size() > 1) {
-    failed = true;
-    std::vector<std::string> ev;
-    std::string merged = "v=spf1";
-    std::set<std::string> seen;
-    // The strictest all any of them ends with, never +all or ?all; a redirect= cannot simply be
-    // merged, so then no record is offered.
-    std::string all = "~all";
-    bool redirect = false;
-    // DNS gives an RRset in no particular order: merge in sorted order, so advice is stable.
-    std::vector<std::string> sorted = root.records;
-    std::sort(sorted.begin(), sorted.end());
-    for (const auto& rec : sorted) {
-      ev.push_back(rec);
-      auto p = policy::spf::parse_record(rec);
-      redirect = redirect || p.record.redirect.has_value();
-      for (const auto& dir : p.record.directives) {
-        if (dir.mechanism == Mechanism::kAll) {
-          if (dir.qualifier == Qualifier::kFail) all = "-all";
-          break;
-        }
-        if (seen.insert(dir.text).second) merged += " " + dir.text;
-      }
-    }
-    add_finding(r, "spf.multiple_records", d,
-                fmt::format("{} SPF records: receivers return permerror and ignore SPF",
-                            root.records.size()),
-                ev,
-                redirect
-                    ? std::string("Merge them into one record by hand (one uses redirect=, which "
-                                  "cannot simply be combined).")
-                    : "Replace them with one record, e.g.\n" + txt_record(d, merged + " " + all));
-  } else if (!root.parsed->ok()) {
-    failed = true;
-    std::vector<std::string> ev{root.records.front()};
-    for (const auto& e : root.parsed->errors) {
-      ev.push_back(fmt::format("offset {}: {}", e.pos, e.message));
-    }
-    std::string fix =
-        "Correct the terms listed (RFC 7208 §12 grammar); one error voids the whole "
-        "record.";
-    // A record split into several strings is joined with nothing in between (§3.3): a split
-    // without its own space glues two terms together, a common cause of these errors.
-    for (const auto& rec : root.txt.records) {
-      if (rec.txt() != root.records.front() || rec.strings.size() < 2) continue;
-      std::string pieces;
-      for (const auto& piece : rec.strings) pieces += fmt::format(" \"{}\"", piece);
-      ev.push_back(fmt::format("published as {} strings:{}", rec.strings.size(), pieces));
-      fix +=
-          " The strings are joined without spaces (RFC 7208 §3.3): start each string after the "
-          "first with a space, or split inside a term.";
-    }
-    add_finding(r, "spf.syntax_error", d,
-                fmt::format("the SPF record has {} syntax error(s): receivers return permerror",
-                            root.parsed->errors.size()),
-                ev, fix);
-  }
-
-  // The include/redirect tree: broken targets, loops, cost, void lookups, ptr.
-  nlohmann::json tree = nlohmann::json::array();
-  int void_count = 0;
-  std::vector<std::string> void_terms;
-  std::vector<std::string> cost_lines;
+std::vector<std::string> void_lookups(const SpfData& data) {
+  std::vector<std::string> out;
   for (const auto& n : data.nodes) {
-    nlohmann::json jn{{"domain", n.domain},
-                      {"via", n.via},
-                      {"depth", n.depth},
-                      {"record", n.records.size() == 1 ? n.records.front() : ""},
-                      {"own_terms", n.own_terms},
-                      {"total_terms", n.total_terms},
-                      {"loop", n.loop}};
-    tree.push_back(jn);
-    if (n.parent >= 0) {
-      cost_lines.push_back(fmt::format("{}{}  ({} lookup(s) with what it includes)",
-                                       std::string(2 * static_cast<std::size_t>(n.depth), ' '),
-                                       n.via, n.total_terms + 1));
-    }
-    const std::string subject = n.parent < 0 ? d : n.domain;
-    if (n.parent >= 0) {
-      if (n.loop) {
-        failed = true;
-        add_finding(
-            r, "spf.include_loop", n.domain,
-            fmt::format("{} leads back to {}: evaluation can never finish", n.via, n.domain), {},
-            "Remove the include or redirect that points back up the chain.");
-        continue;
-      }
-      if (!n.txt.is_answer()) {
-        warned = true;
-        add_finding(
-            r, "spf.include_lookup_failed", n.domain,
-            fmt::format("the record of {} ({}) could not be fetched: receivers get temperror",
-                        n.domain, n.via),
-            n.txt.evidence_lines());
-        continue;
-      }
-      if (n.records.empty()) {
-        failed = true;
-        add_finding(
-            r, "spf.include_no_spf", n.domain,
-            fmt::format("{} points at {}, which publishes no SPF record: permerror", n.via,
-                        n.domain),
-            n.txt.evidence_lines(),
-            fmt::format("Remove '{}' or correct the name (the sending service documents the "
-                        "include to use).",
-                        n.via));
-        continue;
-      }
-      if (n.records.size() > 1 || !n.parsed->ok()) {
-        failed = true;
-        add_finding(
-            r, "spf.include_broken", n.domain,
-            fmt::format("{} leads to a broken SPF record at {}: permerror", n.via, n.domain),
-            n.records,
-            fmt::format("Ask the operator of {} to fix it, or remove '{}'.", n.domain, n.via));
-        continue;
-      }
-    }
     for (const auto& l : n.lookups) {
       if (!l.lookup_failed && is_void(l.outcome)) {
-        ++void_count;
-        void_terms.push_back(
-            fmt::format("{}: {} ({})", n.domain, l.term, dns::to_string(l.outcome)));
-      }
-      if (l.mechanism == Mechanism::kMx && l.mx_names > 10) {
-        failed = true;
-        add_finding(r, "spf.mx_too_many_names", subject,
-                    fmt::format("'{}' has {} MX hosts; SPF allows 10 per mx term: permerror",
-                                l.term, l.mx_names),
-                    {}, "List the sending servers with ip4:/ip6: terms instead of mx.");
-      }
-    }
-    if (n.parsed && n.parsed->ok()) {
-      for (const auto& dir : n.parsed->record.directives) {
-        if (dir.mechanism == Mechanism::kPtr) {
-          warned = true;
-          add_finding(r, "spf.ptr_mechanism", subject,
-                      fmt::format("'{}' in {}'s record: ptr is slow, unreliable and deprecated",
-                                  dir.text, n.domain),
-                      {},
-                      "Replace ptr with ip4:/ip6: terms for the sending servers (RFC 7208 §5.5).");
-        }
+        out.push_back(fmt::format("{}: {} ({})", n.domain, l.term, dns::to_string(l.outcome)));
       }
     }
   }
-  details["tree"] = tree;
-  details["tree_truncated"] = data.truncated;
-  details["void_lookups"] = void_count;
+  return out;
+}
 
+namespace {
+
+// ---- rules: each adds its findings and returns true when it decided the area ----------------
+
+// §14.1: the type-99 SPF record is obsolete; receivers read only TXT.
+void type99(const SpfData& data, Evaluation& ev) {
+  if (!data.spf_type.has_data()) return;
+  ev.add("spf.type99_record", data.domain,
+         "the domain still publishes the obsolete SPF (type 99) record type",
+         data.spf_type.evidence_lines(),
+         "Remove the type-99 SPF record; receivers read only the TXT record (RFC 7208 §14.1).");
+}
+
+// §4.4: a failed TXT lookup is a temperror.
+bool lookup_failed(const SpfData& data, Evaluation& ev) {
+  const SpfNode& root = data.nodes.front();
+  if (root.txt.is_answer()) return false;
+  ev.state = AreaState::kUndetermined;
+  ev.add("spf.lookup_failed", data.domain, describe_lookup_failure(root), root.txt.evidence_lines(),
+         "Make the domain's name servers answer TXT queries (and its DNSSEC validate); until then "
+         "receivers get temperror and may defer mail.");
+  return true;
+}
+
+// §4.5: no record, result none.
+bool missing(const SpfData& data, const SpfContext& ctx, Evaluation& ev) {
+  const SpfNode& root = data.nodes.front();
+  if (!root.records.empty()) return false;
+  ev.state = AreaState::kNotDeployed;
+  const std::string& d = data.domain;
+  const std::string fix =
+      ctx.sends_no_mail
+          ? txt_record(d, "v=spf1 -all") +
+                "\n(The domain sends no mail: RFC 7505 §4.2 with RFC 7208.)"
+          : txt_record(d, "v=spf1 mx -all") +
+                "\nif only the domain's MX hosts send its mail; add include: or ip4:/ip6: terms "
+                "for every other service that sends as the domain (and use ~all until you are "
+                "sure the list is complete).";
+  ev.add("spf.none", d, "the domain publishes no SPF record, so anyone may send as it",
+         root.txt.evidence_lines(), "Publish:\n" + fix);
+  return true;
+}
+
+// merged_record - the advice for several records: one record with every term once, ending with
+// the strictest all any of them ends with (never +all or ?all); nullopt when one uses redirect=,
+// which cannot simply be merged.
+std::optional<std::string> merged_record(const std::vector<std::string>& records) {
+  std::string merged = "v=spf1";
+  std::set<std::string> seen;
+  std::string all = "~all";
+  // DNS gives an RRset in no particular order: merge in sorted order, so advice is stable.
+  std::vector<std::string> sorted = records;
+  std::sort(sorted.begin(), sorted.end());
+  for (const auto& rec : sorted) {
+    auto p = policy::spf::parse_record(rec);
+    if (p.record.redirect) return std::nullopt;
+    for (const auto& dir : p.record.directives) {
+      if (dir.mechanism == Mechanism::kAll) {
+        if (dir.qualifier == Qualifier::kFail) all = "-all";
+        break;
+      }
+      if (seen.insert(dir.text).second) merged += " " + dir.text;
+    }
+  }
+  return merged + " " + all;
+}
+
+// §4.5: more than one record is a permerror.
+void multiple(const SpfData& data, Evaluation& ev) {
+  const SpfNode& root = data.nodes.front();
+  std::vector<std::string> evidence = root.records;
+  std::sort(evidence.begin(), evidence.end());
+  const auto merged = merged_record(root.records);
+  ev.add(
+      "spf.multiple_records", data.domain,
+      fmt::format("{} SPF records: receivers return permerror and ignore SPF", root.records.size()),
+      evidence,
+      merged ? "Replace them with one record, e.g.\n" + txt_record(data.domain, *merged)
+             : std::string("Merge them into one record by hand (one uses redirect=, which "
+                           "cannot simply be combined)."));
+}
+
+// §4.6: a syntax error anywhere voids the record (permerror).
+void syntax(const SpfData& data, Evaluation& ev) {
+  const SpfNode& root = data.nodes.front();
+  std::vector<std::string> evidence{root.records.front()};
+  for (const auto& e : root.parsed->errors) {
+    evidence.push_back(fmt::format("offset {}: {}", e.pos, e.message));
+  }
+  std::string fix =
+      "Correct the terms listed (RFC 7208 §12 grammar); one error voids the whole "
+      "record.";
+  // A record split into several strings is joined with nothing in between (§3.3): a split
+  // without its own space glues two terms together, a common cause of these errors.
+  for (const auto& rec : root.txt.records) {
+    if (rec.txt() != root.records.front() || rec.strings.size() < 2) continue;
+    std::string pieces;
+    for (const auto& piece : rec.strings) pieces += fmt::format(" \"{}\"", piece);
+    evidence.push_back(fmt::format("published as {} strings:{}", rec.strings.size(), pieces));
+    fix +=
+        " The strings are joined without spaces (RFC 7208 §3.3): start each string after the "
+        "first with a space, or split inside a term.";
+  }
+  ev.add("spf.syntax_error", data.domain,
+         fmt::format("the SPF record has {} syntax error(s): receivers return permerror",
+                     root.parsed->errors.size()),
+         evidence, fix);
+}
+
+// §5.2, §6.1, §4.6.4: what an include or redirect leads to; true when the node is unusable.
+bool broken_target(const SpfNode& n, Evaluation& ev) {
+  if (n.loop) {
+    ev.add("spf.include_loop", n.domain,
+           fmt::format("{} leads back to {}: evaluation can never finish", n.via, n.domain), {},
+           "Remove the include or redirect that points back up the chain.");
+  } else if (!n.txt.is_answer()) {
+    ev.add("spf.include_lookup_failed", n.domain,
+           fmt::format("the record of {} ({}) could not be fetched: receivers get temperror",
+                       n.domain, n.via),
+           n.txt.evidence_lines());
+  } else if (n.records.empty()) {
+    ev.add(
+        "spf.include_no_spf", n.domain,
+        fmt::format("{} points at {}, which publishes no SPF record: permerror", n.via, n.domain),
+        n.txt.evidence_lines(),
+        fmt::format("Remove '{}' or correct the name (the sending service documents the "
+                    "include to use).",
+                    n.via));
+  } else if (n.records.size() > 1 || !n.parsed->ok()) {
+    ev.add("spf.include_broken", n.domain,
+           fmt::format("{} leads to a broken SPF record at {}: permerror", n.via, n.domain),
+           n.records,
+           fmt::format("Ask the operator of {} to fix it, or remove '{}'.", n.domain, n.via));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// §4.6.4: at most 10 MX names per mx term; §5.5: ptr should not be used.
+void risky_terms(const SpfData& data, const SpfNode& n, Evaluation& ev) {
+  const std::string& subject = n.parent < 0 ? data.domain : n.domain;
+  for (const auto& l : n.lookups) {
+    if (l.mechanism != Mechanism::kMx || l.mx_names <= 10) continue;
+    ev.add("spf.mx_too_many_names", subject,
+           fmt::format("'{}' has {} MX hosts; SPF allows 10 per mx term: permerror", l.term,
+                       l.mx_names),
+           {}, "List the sending servers with ip4:/ip6: terms instead of mx.");
+  }
+  if (!n.parsed || !n.parsed->ok()) return;
+  for (const auto& dir : n.parsed->record.directives) {
+    if (dir.mechanism != Mechanism::kPtr) continue;
+    ev.add("spf.ptr_mechanism", subject,
+           fmt::format("'{}' in {}'s record: ptr is slow, unreliable and deprecated", dir.text,
+                       n.domain),
+           {}, "Replace ptr with ip4:/ip6: terms for the sending servers (RFC 7208 §5.5).");
+  }
+}
+
+void tree(const SpfData& data, Evaluation& ev) {
+  for (const auto& n : data.nodes) {
+    if (n.parent >= 0 && broken_target(n, ev)) continue;
+    risky_terms(data, n, ev);
+  }
+}
+
+// cost_lines - the include/redirect tree with each branch's lookup cost, for evidence.
+std::vector<std::string> cost_lines(const SpfData& data) {
+  std::vector<std::string> out;
+  for (const auto& n : data.nodes) {
+    if (n.parent < 0) continue;
+    out.push_back(fmt::format("{}{}  ({} lookup(s) with what it includes)",
+                              std::string(2 * static_cast<std::size_t>(n.depth), ' '), n.via,
+                              n.total_terms + 1));
+  }
+  return out;
+}
+
+// flatten_advice - a flattened record within the limits, when one can be given and fits.
+std::string flatten_advice(const SpfData& data) {
+  const auto flat = flatten(data, 0, true);
+  if (!flat || flat->lookups > 10) return "";
+  std::set<std::string> seen;
+  std::string text = "v=spf1";
+  for (const auto& t : flat->terms) {
+    if (seen.insert(t).second) text += " " + t;
+  }
+  text += " " + final_all(data);
+  if (text.size() > kMaxTxtAnswer) {
+    return fmt::format(
+        "\nFlattening (every include and a/mx term replaced by its addresses) would take {} "
+        "octets, more than fit a UDP answer ({}): split the senders across subdomains "
+        "(include:_spf1.{} ...) instead.",
+        text.size(), kMaxTxtAnswer, data.domain);
+  }
+  return fmt::format(
+      "\nA flattened record (every include and a/mx term replaced by the addresses they resolve "
+      "to today: {} lookup(s)); it must be refreshed whenever a provider changes its "
+      "addresses:\n{}",
+      flat->lookups, txt_record(data.domain, text));
+}
+
+// §4.6.4: more than 10 DNS-querying terms is a permerror once evaluation reaches the 11th.
+void lookup_cost(const SpfData& data, Evaluation& ev) {
+  const SpfNode& root = data.nodes.front();
   const int worst = root.total_terms;
-  details["lookup_terms_worst_case"] = worst;
+  if (!root.parsed || !root.parsed->ok() || worst <= 10) return;
+  std::vector<std::string> evidence = cost_lines(data);
+  evidence.insert(evidence.begin(), fmt::format("{} DNS-querying terms in all", worst));
+  ev.add("spf.too_many_lookups", data.domain,
+         fmt::format("{} DNS-querying terms; receivers stop at 10 with permerror, so mail that "
+                     "reaches the end of the record fails SPF",
+                     worst),
+         evidence,
+         "Remove includes of services you no longer use, or replace a and mx terms with "
+         "ip4:/ip6: terms." +
+             flatten_advice(data));
+}
+
+// §4.6.4: more than two void lookups is a permerror.
+void void_terms(const SpfData& data, Evaluation& ev) {
+  const auto terms = void_lookups(data);
+  if (terms.size() > 2) {
+    ev.add("spf.too_many_void_lookups", data.domain,
+           fmt::format("{} terms look up names that do not exist; receivers stop at the third "
+                       "with permerror",
+                       terms.size()),
+           terms, "Remove the terms that name non-existent hosts.");
+  } else if (!terms.empty()) {
+    ev.add("spf.void_lookup", data.domain,
+           fmt::format("{} term(s) look up names that do not exist", terms.size()), terms,
+           "Remove them: each costs a lookup, and a third such term makes the record a "
+           "permerror.");
+  }
+}
+
+// with_all - the record as a zone line with its all term replaced (or appended).
+std::string with_all(const SpfData& data, const std::string& replacement) {
+  std::string text = data.nodes.front().records.front();
+  if (const Directive* all = find_all(data.nodes.front().parsed->record)) {
+    text.replace(all->pos, all->text.size(), replacement);
+  } else {
+    text += " " + replacement;
+  }
+  return txt_record(data.domain, text);
+}
+
+// §5.1, §8: what the record says about hosts it does not list.
+void ending(const SpfData& data, const SpfContext& ctx, Evaluation& ev) {
+  const auto& rec = data.nodes.front().parsed->record;
+  const Directive* all = find_all(rec);
+  const std::string& d = data.domain;
+  const std::vector<std::string> base{data.nodes.front().records.front()};
+  if (const auto open = passes_everyone(data, 0)) {
+    const bool own_all = all && all->qualifier == Qualifier::kPass && *open == all->text;
+    ev.add("spf.pass_all", d,
+           fmt::format("'{}' authorises every host on the Internet to send as {}", *open, d), base,
+           own_all ? "End the record with -all (or ~all while you check the list):\n" +
+                         with_all(data, "-all")
+                   : fmt::format("Remove '{}' and list the real senders instead.", *open));
+  } else if (all && all->qualifier == Qualifier::kNeutral) {
+    ev.add("spf.neutral_all", d, "'?all' says nothing about hosts not listed", base,
+           "End the record with ~all or -all:\n" + with_all(data, "~all"));
+  } else if (!all && !rec.redirect) {
+    ev.add("spf.no_all", d, "the record has no 'all' term: unlisted hosts get neutral", base,
+           "End the record with ~all or -all:\n" + with_all(data, "~all"));
+  } else if (all && all->qualifier == Qualifier::kSoftFail) {
+    // With an enforcing DMARC policy the receiver's decision comes from DMARC, so ~all loses
+    // nothing; without one, -all is the only way to have unlisted hosts rejected.
+    const auto& dmarc = ctx.dmarc_policy;
+    if (dmarc && *dmarc != policy::dmarc::Policy::kNone) {
+      ev.add("spf.softfail_all", d,
+             fmt::format("'~all' with DMARC p={}: fine, DMARC decides for failing mail",
+                         policy::dmarc::to_string(*dmarc)),
+             base);
+    } else {
+      ev.add("spf.softfail_all", d,
+             "'~all' without an enforcing DMARC policy: unlisted hosts are only marked", base,
+             "Publish DMARC with p=quarantine or p=reject (see the dmarc check), or end the "
+             "record with -all once every sending service is listed:\n" +
+                 with_all(data, "-all"));
+    }
+  }
+}
+
+// §6.1: redirect= is ignored beside all; §5.1: terms after all are never evaluated; §3.4: keep
+// the answer within 512 octets.
+void layout(const SpfData& data, Evaluation& ev) {
+  const SpfNode& root = data.nodes.front();
+  const auto& rec = root.parsed->record;
+  const Directive* all = find_all(rec);
+  const std::string& d = data.domain;
+  const std::vector<std::string> base{root.records.front()};
+  if (all && rec.redirect) {
+    ev.add("spf.redirect_ignored", d,
+           fmt::format("'{}' is never used because the record has '{}'", rec.redirect->text,
+                       all->text),
+           base);
+  }
+  if (all && &rec.directives.back() != all) {
+    ev.add("spf.terms_after_all", d, fmt::format("terms after '{}' are never evaluated", all->text),
+           base, "Move them before the all term or remove them.");
+  }
+  if (root.txt_octets > kMaxTxtAnswer) {
+    ev.add("spf.record_too_long", d,
+           fmt::format("{} octets of TXT data at {}; answers over 512 octets may need TCP and are "
+                       "dropped by some receivers",
+                       root.txt_octets, d),
+           {}, "Shorten the record (fewer, shorter terms) or move other TXT records elsewhere.");
+  }
+}
+
+// Do the domain's own MX hosts pass? Often they also send (bounces, forwarding).
+void mx_not_authorised(const SpfData& data, const SpfContext& ctx, Evaluation& ev) {
+  std::vector<std::string> failing;
+  for (const auto& m : ctx.mx_auth) {
+    if (m.result != spf::SpfResult::kPass) {
+      failing.push_back(fmt::format("{} [{}]: {}", m.host, m.address, spf::to_string(m.result)));
+    }
+  }
+  if (failing.empty()) return;
+  ev.add("spf.mx_not_authorised", data.domain,
+         fmt::format("{} of {} MX address(es) would not pass SPF if they sent as {}",
+                     failing.size(), ctx.mx_auth.size(), data.domain),
+         failing,
+         "If these servers also send mail as the domain (bounces, forwarding), add 'mx' or their "
+         "ip4:/ip6: terms; if they only receive, nothing to do.");
+}
+
+nlohmann::json tree_json(const SpfData& data) {
+  nlohmann::json tree = nlohmann::json::array();
+  for (const auto& n : data.nodes) {
+    tree.push_back({{"domain", n.domain},
+                    {"via", n.via},
+                    {"depth", n.depth},
+                    {"record", n.records.size() == 1 ? n.records.front() : ""},
+                    {"own_terms", n.own_terms},
+                    {"total_terms", n.total_terms},
+                    {"loop", n.loop}});
+  }
+  return tree;
+}
+
+std::string summary(const SpfData& data, Status status) {
+  switch (status) {
+    case Status::kError:
+      return "the SPF (TXT) lookup failed";
+    case Status::kNone:
+      return "no SPF record";
+    case Status::kFail:
+      return "the SPF record is broken or dangerous";
+    case Status::kWarn:
+      return "SPF is published, with weaknesses";
+    case Status::kPass:
+      break;
+  }
+  return fmt::format("SPF published, {} of 10 lookups", data.nodes.front().total_terms);
+}
+
+}  // namespace
+
+Evaluation evaluate_spf(const SpfData& data, const SpfContext& context) {
+  Evaluation ev;
+  type99(data, ev);
+  if (lookup_failed(data, ev) || missing(data, context, ev)) return ev;
+  const SpfNode& root = data.nodes.front();
+  if (root.records.size() > 1) {
+    multiple(data, ev);
+  } else if (!root.parsed->ok()) {
+    syntax(data, ev);
+  }
+  tree(data, ev);
+  lookup_cost(data, ev);
+  void_terms(data, ev);
+  if (data.record_usable()) {
+    ending(data, context, ev);
+    layout(data, ev);
+    mx_not_authorised(data, context, ev);
+  }
+  return ev;
+}
+
+AreaView spf_view(const SpfData& data, const SpfContext& context, const Evaluation& ev) {
+  AreaView v;
+  const SpfNode& root = data.nodes.front();
+  v.summary = summary(data, status_from(ev.findings, ev.state));
+  v.details = {{"domain", data.domain},
+               {"records", root.records},
+               {"type99_published", data.spf_type.has_data()}};
+  if (ev.state != AreaState::kEvaluated) return v;
+  v.details["record"] = root.records.front();
+  v.facts.push_back({"record", root.records.front()});
+  v.details["tree"] = tree_json(data);
+  v.details["tree_truncated"] = data.truncated;
+  v.details["void_lookups"] = void_lookups(data).size();
+  v.details["lookup_terms_worst_case"] = root.total_terms;
   if (root.parsed && root.parsed->ok()) {
-    r.facts.push_back(
-        {"DNS lookups", fmt::format("{} of 10 (worst case, every include followed)", worst)});
-    if (worst > 10) {
-      failed = true;
-      std::vector<std::string> ev = cost_lines;
-      ev.insert(ev.begin(), fmt::format("{} DNS-querying terms in all", worst));
-      std::string fix =
-          "Remove includes of services you no longer use, or replace a and mx terms with "
-          "ip4:/ip6: terms.";
-      if (auto flat = flatten(data, 0, true); flat && flat->lookups <= 10) {
-        std::vector<std::string> terms;
-        std::set<std::string> seen;
-        for (auto& t : flat->terms) {
-          if (seen.insert(t).second) terms.push_back(t);
-        }
-        std::string text = "v=spf1";
-        for (const auto& t : terms) text += " " + t;
-        text += " " + final_all(data);
-        if (text.size() > kMaxTxtAnswer) {
-          fix += fmt::format(
-              "\nFlattening (every include and a/mx term replaced by its addresses) would take "
-              "{} octets, more than fit a UDP answer ({}): split the senders across subdomains "
-              "(include:_spf1.{} ...) instead.",
-              text.size(), kMaxTxtAnswer, d);
-        } else {
-          fix += fmt::format(
-              "\nA flattened record (every include and a/mx term replaced by the addresses they "
-              "resolve to today: {} lookup(s)); it must be refreshed whenever a provider changes "
-              "its addresses:\n{}",
-              flat->lookups, txt_record(d, text));
-        }
-      }
-      add_finding(
-          r, "spf.too_many_lookups", d,
-          fmt::format("{} DNS-querying terms; receivers stop at 10 with permerror, so mail that "
-                      "reaches the end of the record fails SPF",
-                      worst),
-          ev, fix);
-    }
+    v.facts.push_back({"DNS lookups", fmt::format("{} of 10 (worst case, every include followed)",
+                                                  root.total_terms)});
   }
-  if (void_count > 2) {
-    failed = true;
-    add_finding(
-        r, "spf.too_many_void_lookups", d,
-        fmt::format("{} terms look up names that do not exist; receivers stop at the third with "
-                    "permerror",
-                    void_count),
-        void_terms, "Remove the terms that name non-existent hosts.");
-  } else if (void_count > 0) {
-    warned = true;
-    add_finding(
-        r, "spf.void_lookup", d,
-        fmt::format("{} term(s) look up names that do not exist", void_count), void_terms,
-        "Remove them: each costs a lookup, and a third such term makes the record a permerror.");
-  }
-
-  if (root.parsed && root.parsed->ok() && root.records.size() == 1) {
-    const auto& rec = root.parsed->record;
-    const Directive* all = find_all(rec);
-    const std::string base = root.records.front();
-    auto with_all = [&](const std::string& replacement) {
-      std::string text = base;
-      if (all) {
-        text.replace(all->pos, all->text.size(), replacement);
-      } else {
-        text += " " + replacement;
-      }
-      return txt_record(d, text);
-    };
-    if (const auto open = passes_everyone(data, 0)) {
-      failed = true;
-      const bool own_all = all && all->qualifier == Qualifier::kPass && *open == all->text;
-      add_finding(
-          r, "spf.pass_all", d,
-          fmt::format("'{}' authorises every host on the Internet to send as {}", *open, d), {base},
-          own_all
-              ? "End the record with -all (or ~all while you check the list):\n" + with_all("-all")
-              : fmt::format("Remove '{}' and list the real senders instead.", *open));
-    } else if (all && all->qualifier == Qualifier::kNeutral) {
-      warned = true;
-      add_finding(r, "spf.neutral_all", d, "'?all' says nothing about hosts not listed", {base},
-                  "End the record with ~all or -all:\n" + with_all("~all"));
-    } else if (!all && !rec.redirect) {
-      warned = true;
-      add_finding(r, "spf.no_all", d, "the record has no 'all' term: unlisted hosts get neutral",
-                  {base}, "End the record with ~all or -all:\n" + with_all("~all"));
-    } else if (all && all->qualifier == Qualifier::kSoftFail) {
-      // With an enforcing DMARC policy the receiver's decision comes from DMARC, so ~all loses
-      // nothing; without one, -all is the only way to have unlisted hosts rejected.
-      const bool enforcing = dmarc_policy && *dmarc_policy != policy::dmarc::Policy::kNone;
-      if (enforcing) {
-        add_finding(r, "spf.softfail_all", d,
-                    fmt::format("'~all' with DMARC p={}: fine, DMARC decides for failing mail",
-                                policy::dmarc::to_string(*dmarc_policy)),
-                    {base});
-      } else {
-        add_finding(
-            r, "spf.softfail_all", d,
-            "'~all' without an enforcing DMARC policy: unlisted hosts are only marked", {base},
-            "Publish DMARC with p=quarantine or p=reject (see the dmarc check), or end the record "
-            "with -all once every sending service is listed:\n" +
-                with_all("-all"));
-      }
-    }
-    if (all && rec.redirect) {
-      add_finding(r, "spf.redirect_ignored", d,
-                  fmt::format("'{}' is never used because the record has '{}'", rec.redirect->text,
-                              all->text),
-                  {base});
-    }
-    if (all && &rec.directives.back() != all) {
-      add_finding(r, "spf.terms_after_all", d,
-                  fmt::format("terms after '{}' are never evaluated", all->text), {base},
-                  "Move them before the all term or remove them.");
-    }
-    if (root.txt_octets > kMaxTxtAnswer) {
-      warned = true;
-      add_finding(
-          r, "spf.record_too_long", d,
-          fmt::format("{} octets of TXT data at {}; answers over 512 octets may need TCP and are "
-                      "dropped by some receivers",
-                      root.txt_octets, d),
-          {}, "Shorten the record (fewer, shorter terms) or move other TXT records elsewhere.");
-    }
-  }
-
-  // Do the domain's own MX hosts pass? Often they also send (bounces, forwarding).
   nlohmann::json auth = nlohmann::json::array();
-  std::vector<std::string> not_authorised;
-  for (const auto& m : mx_auth) {
+  for (const auto& m : context.mx_auth) {
     auth.push_back(
         {{"host", m.host}, {"address", m.address}, {"result", spf::to_string(m.result)}});
-    if (m.result != spf::SpfResult::kPass) {
-      not_authorised.push_back(
-          fmt::format("{} [{}]: {}", m.host, m.address, spf::to_string(m.result)));
-    }
   }
-  details["mx_authorisation"] = auth;
-  if (!not_authorised.empty() && root.records.size() == 1 && root.parsed->ok()) {
-    add_finding(
-        r, "spf.mx_not_authorised", d,
-        fmt::format("{} of {} MX address(es) would not pass SPF if they sent as {}",
-                    not_authorised.size(), mx_auth.size(), d),
-        not_authorised,
-        "If these servers also send mail as the domain (bounces, forwarding), add 'mx' or their "
-        "ip4:/ip6: terms; if they only receive, nothing to do.");
-  }
+  v.details["mx_authorisation"] = auth;
+  return v;
+}
 
-  r.status = failed ? Status::kFail : warned ? Status::kWarn : Status::kPass;
-  r.summary = failed   ? "the SPF record is broken or dangerous"
-              : warned ? "SPF is published, with weaknesses"
-                       : fmt::format("SPF published, {} of 10 lookups", worst);
-  r.details = details;
-  return r;
+AreaReport spf_report(const SpfData& data, const SpfContext& context) {
+  const Evaluation ev = evaluate_spf(data, context);
+  return area_report(Area::kSpf, ev, spf_view(data, context, ev), data.elapsed_ms);
 }
 
 }  // namespace mc::checks

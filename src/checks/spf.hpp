@@ -7,8 +7,8 @@
 //   computed without evaluating for any particular client.
 // authorise_mx(resolver, mx, domain): check_host() for each address of the domain's own MX hosts
 //   (do the servers that receive the domain's mail pass its SPF if they also send?).
-// evaluate_spf(data, mx_auth, mx, dmarc_policy): PURE: status, facts, details and findings with
-// exact fixes.
+// evaluate_spf(data, context): PURE: state and findings with exact fixes (one small function per
+//   rule, in spf.cpp); spf_view renders the summary, facts and JSON details; spf_report joins them.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -20,6 +20,7 @@
 #include "checks/mx.hpp"
 #include "checks/spf_eval.hpp"
 #include "core/domain_name.hpp"
+#include "core/evaluation.hpp"
 #include "core/report_model.hpp"
 #include "dns/answer.hpp"
 #include "dns/resolver.hpp"
@@ -61,6 +62,9 @@ struct SpfData {
   std::vector<SpfNode> nodes;  // nodes[0] is the domain itself
   bool truncated = false;      // the tree had more nodes than one audit follows
   double elapsed_ms = 0;
+
+  // record_usable - exactly one record at the domain, and it parses (§4.5, §4.6).
+  bool record_usable() const;
 };
 
 struct MxAuthorisation {
@@ -79,10 +83,21 @@ boost::asio::awaitable<std::vector<MxAuthorisation>> authorise_mx(dns::Resolver&
                                                                   const MxData& mx,
                                                                   const DomainName& domain);
 
-// dmarc_policy: the domain's effective DMARC policy, if any (it decides the ~all advice).
-AreaReport evaluate_spf(const SpfData& data, const std::vector<MxAuthorisation>& mx_auth,
-                        const MxData& mx,
-                        std::optional<policy::dmarc::Policy> dmarc_policy = std::nullopt);
+// What the other areas tell this one.
+struct SpfContext {
+  std::vector<MxAuthorisation> mx_auth;  // check_host() for the domain's own MX addresses
+  bool sends_no_mail = false;            // only null MX records: the advice is v=spf1 -all
+  std::optional<policy::dmarc::Policy> dmarc_policy;  // effective; it decides the ~all advice
+};
+SpfContext spf_context(const MxData& mx, std::vector<MxAuthorisation> mx_auth,
+                       std::optional<policy::dmarc::Policy> dmarc_policy);
+
+// void_lookups - every resolved term whose name does not exist (§4.6.4), as "domain: term (why)".
+std::vector<std::string> void_lookups(const SpfData& data);
+
+Evaluation evaluate_spf(const SpfData& data, const SpfContext& context);
+AreaView spf_view(const SpfData& data, const SpfContext& context, const Evaluation& evaluation);
+AreaReport spf_report(const SpfData& data, const SpfContext& context);
 
 // txt_record - a zone-file TXT line for text, split into quoted strings of at most 255 octets at
 // spaces (each piece keeps its leading space, RFC 7208 §3.3).

@@ -144,6 +144,15 @@ class Evaluator {
                                                      const std::string& domain, std::string& why);
   asio::awaitable<std::vector<std::string>> validated_names(bool& dns_error);
   asio::awaitable<TermResult> term(const Directive& d, const std::string& domain, int depth);
+  asio::awaitable<TermResult> mx_term(const Directive& d, const std::string& name);
+  asio::awaitable<TermResult> ptr_term(const std::string& name);
+  asio::awaitable<TermResult> exists_term(const std::string& name);
+  asio::awaitable<TermResult> include_term(const std::string& name, int depth);
+  // select_record - §4.5: the one SPF record at domain, or the verdict that ends the check.
+  asio::awaitable<std::optional<Verdict>> select_record(const std::string& domain, int depth,
+                                                        std::string& text);
+  asio::awaitable<Verdict> redirect(const policy::spf::Record& record, const std::string& domain,
+                                    int depth);
   asio::awaitable<TermResult> addresses_match(const std::string& name, int cidr4, int cidr6,
                                               bool count_as_void);
 
@@ -236,6 +245,75 @@ asio::awaitable<TermResult> Evaluator::addresses_match(const std::string& name, 
       fmt::format("none of the {} address(es) of {} matches", a.records.size(), name));
 }
 
+asio::awaitable<TermResult> Evaluator::mx_term(const Directive& d, const std::string& name) {
+  Answer mx = co_await query(name, dns::rrtype::kMx);
+  if (!mx.is_answer()) {
+    co_return TermResult::fail(SpfResult::kTempError, dns_failure(name, dns::rrtype::kMx, mx));
+  }
+  if (is_void(mx)) co_return void_result(fmt::format("{} has no MX records", name));
+  // §4.6.4: an mx term may look up addresses for at most 10 MX names.
+  if (mx.records.size() > static_cast<std::size_t>(lim_.mx_names)) {
+    co_return TermResult::fail(
+        SpfResult::kPermError,
+        fmt::format("{} has {} MX records; SPF allows at most {} per mx term (§4.6.4)", name,
+                    mx.records.size(), lim_.mx_names));
+  }
+  for (const auto& rec : mx.records) {
+    const dns::MxRdata* rdata = rec.mx();
+    if (rdata == nullptr) continue;
+    const std::string host = canonical_name(rdata->exchange);
+    if (host.empty() || host == ".") continue;  // null MX (RFC 7505)
+    TermResult r = co_await addresses_match(host, d.cidr4, d.cidr6, false);
+    if (r.kind != TermResult::kNoMatch) co_return r;
+  }
+  co_return TermResult::no_match(fmt::format("no MX host of {} has the address", name));
+}
+
+asio::awaitable<TermResult> Evaluator::ptr_term(const std::string& name) {
+  bool err = false;
+  const auto names = co_await validated_names(err);
+  // §5.5: a DNS error on the PTR lookup means no match, not an error.
+  if (err) co_return TermResult::no_match("the PTR lookup failed");
+  const std::string target_name = canonical_name(name);
+  for (const auto& n : names) {
+    if (same_or_subdomain(n, target_name)) {
+      co_return TermResult::match(fmt::format("validated name {}", n));
+    }
+  }
+  co_return TermResult::no_match("no validated PTR name in " + target_name);
+}
+
+asio::awaitable<TermResult> Evaluator::exists_term(const std::string& name) {
+  // §5.7: always an A query, whatever the client's address family.
+  Answer a = co_await query(name, dns::rrtype::kA);
+  if (!a.is_answer()) {
+    co_return TermResult::fail(SpfResult::kTempError, dns_failure(name, dns::rrtype::kA, a));
+  }
+  if (is_void(a)) co_return void_result(name + " does not exist");
+  co_return TermResult::match(name + " exists");
+}
+
+asio::awaitable<TermResult> Evaluator::include_term(const std::string& name, int depth) {
+  Verdict child = co_await check(name, depth + 1);
+  // §5.2: pass matches; fail, softfail and neutral do not; errors propagate; none is a permerror.
+  switch (child.result) {
+    case SpfResult::kPass:
+      co_return TermResult::match("included " + name + ": pass");
+    case SpfResult::kFail:
+    case SpfResult::kSoftFail:
+    case SpfResult::kNeutral:
+      co_return TermResult::no_match(fmt::format("included {}: {}", name, to_string(child.result)));
+    case SpfResult::kTempError:
+      co_return TermResult::fail(SpfResult::kTempError, child.reason);
+    case SpfResult::kPermError:
+      co_return TermResult::fail(SpfResult::kPermError, child.reason);
+    case SpfResult::kNone:
+      break;
+  }
+  co_return TermResult::fail(SpfResult::kPermError,
+                             fmt::format("include:{} has no SPF record ({})", name, child.reason));
+}
+
 asio::awaitable<TermResult> Evaluator::term(const Directive& d, const std::string& domain,
                                             int depth) {
   std::string why;
@@ -262,83 +340,20 @@ asio::awaitable<TermResult> Evaluator::term(const Directive& d, const std::strin
     }
     case Mechanism::kA:
       co_return co_await addresses_match(name, d.cidr4, d.cidr6, true);
-    case Mechanism::kMx: {
-      Answer mx = co_await query(name, dns::rrtype::kMx);
-      if (!mx.is_answer()) {
-        co_return TermResult::fail(SpfResult::kTempError, dns_failure(name, dns::rrtype::kMx, mx));
-      }
-      if (is_void(mx)) {
-        co_return void_result(fmt::format("{} has no MX records", name));
-      }
-      // §4.6.4: an mx term may look up addresses for at most 10 MX names.
-      if (mx.records.size() > static_cast<std::size_t>(lim_.mx_names)) {
-        co_return TermResult::fail(
-            SpfResult::kPermError,
-            fmt::format("{} has {} MX records; SPF allows at most {} per mx term (§4.6.4)", name,
-                        mx.records.size(), lim_.mx_names));
-      }
-      for (const auto& rec : mx.records) {
-        const dns::MxRdata* rdata = rec.mx();
-        if (rdata == nullptr) continue;
-        const std::string host = canonical_name(rdata->exchange);
-        if (host.empty() || host == ".") continue;  // null MX (RFC 7505)
-        TermResult r = co_await addresses_match(host, d.cidr4, d.cidr6, false);
-        if (r.kind != TermResult::kNoMatch) co_return r;
-      }
-      co_return TermResult::no_match(fmt::format("no MX host of {} has the address", name));
-    }
-    case Mechanism::kPtr: {
-      bool err = false;
-      const auto names = co_await validated_names(err);
-      // §5.5: a DNS error on the PTR lookup means no match, not an error.
-      if (err) co_return TermResult::no_match("the PTR lookup failed");
-      const std::string target_name = canonical_name(name);
-      for (const auto& n : names) {
-        if (same_or_subdomain(n, target_name)) {
-          co_return TermResult::match(fmt::format("validated name {}", n));
-        }
-      }
-      co_return TermResult::no_match("no validated PTR name in " + target_name);
-    }
-    case Mechanism::kExists: {
-      // §5.7: always an A query, whatever the client's address family.
-      Answer a = co_await query(name, dns::rrtype::kA);
-      if (!a.is_answer()) {
-        co_return TermResult::fail(SpfResult::kTempError, dns_failure(name, dns::rrtype::kA, a));
-      }
-      if (is_void(a)) {
-        co_return void_result(name + " does not exist");
-      }
-      co_return TermResult::match(name + " exists");
-    }
-    case Mechanism::kInclude: {
-      Verdict child = co_await check(name, depth + 1);
-      // §5.2: pass matches; fail, softfail and neutral do not; errors propagate; none is a
-      // permerror.
-      switch (child.result) {
-        case SpfResult::kPass:
-          co_return TermResult::match("included " + name + ": pass");
-        case SpfResult::kFail:
-        case SpfResult::kSoftFail:
-        case SpfResult::kNeutral:
-          co_return TermResult::no_match(
-              fmt::format("included {}: {}", name, to_string(child.result)));
-        case SpfResult::kTempError:
-          co_return TermResult::fail(SpfResult::kTempError, child.reason);
-        case SpfResult::kPermError:
-          co_return TermResult::fail(SpfResult::kPermError, child.reason);
-        case SpfResult::kNone:
-          co_return TermResult::fail(
-              SpfResult::kPermError,
-              fmt::format("include:{} has no SPF record ({})", name, child.reason));
-      }
-    }
+    case Mechanism::kMx:
+      co_return co_await mx_term(d, name);
+    case Mechanism::kPtr:
+      co_return co_await ptr_term(name);
+    case Mechanism::kExists:
+      co_return co_await exists_term(name);
+    case Mechanism::kInclude:
+      co_return co_await include_term(name, depth);
   }
   co_return TermResult::no_match();
 }
 
-asio::awaitable<Verdict> Evaluator::check(std::string domain, int depth) {
-  domain = canonical_name(domain);
+asio::awaitable<std::optional<Verdict>> Evaluator::select_record(const std::string& domain,
+                                                                 int depth, std::string& text) {
   if (!valid_target(domain)) {
     trace(depth, domain, "record", "", "not a valid domain name: none");
     co_return Verdict::of(SpfResult::kNone, fmt::format("'{}' is not a valid domain name", domain));
@@ -368,7 +383,39 @@ asio::awaitable<Verdict> Evaluator::check(std::string domain, int depth) {
     trace(depth, domain, "record", "", why);
     co_return Verdict::of(SpfResult::kPermError, why);
   }
-  const std::string& text = spf.front();
+  text = std::move(spf.front());
+  co_return std::nullopt;
+}
+
+// §6.1: redirect only when nothing matched, and never when the record has "all".
+asio::awaitable<Verdict> Evaluator::redirect(const policy::spf::Record& record,
+                                             const std::string& domain, int depth) {
+  if (++ev_.lookup_terms > lim_.lookup_terms) {
+    const std::string why = fmt::format("more than {} DNS-querying terms (§4.6.4), at {}",
+                                        lim_.lookup_terms, record.redirect->text);
+    trace(depth, domain, "limit", record.redirect->text, why);
+    co_return Verdict::of(SpfResult::kPermError, why);
+  }
+  std::string why;
+  auto t = co_await target(record.redirect->value, domain, why);
+  if (!t) {
+    trace(depth, domain, "redirect", record.redirect->text, "permerror: " + why);
+    co_return Verdict::of(SpfResult::kPermError, why);
+  }
+  trace(depth, domain, "redirect", record.redirect->text, "to " + *t);
+  Verdict child = co_await check(*t, depth + 1);
+  if (child.result == SpfResult::kNone) {
+    // §6.1: a redirect target without an SPF record is a permerror.
+    child.result = SpfResult::kPermError;
+    child.reason = fmt::format("redirect={} has no SPF record ({})", *t, child.reason);
+  }
+  co_return child;
+}
+
+asio::awaitable<Verdict> Evaluator::check(std::string domain, int depth) {
+  domain = canonical_name(domain);
+  std::string text;
+  if (auto ended = co_await select_record(domain, depth, text)) co_return *ended;
   if (depth == 0) ev_.record = text;
   auto parsed = policy::spf::parse_record(text);
   if (!parsed.ok()) {
@@ -406,30 +453,7 @@ asio::awaitable<Verdict> Evaluator::check(std::string domain, int depth) {
       co_return o;
     }
   }
-
-  // §6.1: redirect only when nothing matched, and never when the record has "all".
-  if (record.redirect && !record.has_all()) {
-    if (++ev_.lookup_terms > lim_.lookup_terms) {
-      const std::string why = fmt::format("more than {} DNS-querying terms (§4.6.4), at {}",
-                                          lim_.lookup_terms, record.redirect->text);
-      trace(depth, domain, "limit", record.redirect->text, why);
-      co_return Verdict::of(SpfResult::kPermError, why);
-    }
-    std::string why;
-    auto t = co_await target(record.redirect->value, domain, why);
-    if (!t) {
-      trace(depth, domain, "redirect", record.redirect->text, "permerror: " + why);
-      co_return Verdict::of(SpfResult::kPermError, why);
-    }
-    trace(depth, domain, "redirect", record.redirect->text, "to " + *t);
-    Verdict child = co_await check(*t, depth + 1);
-    if (child.result == SpfResult::kNone) {
-      // §6.1: a redirect target without an SPF record is a permerror.
-      child.result = SpfResult::kPermError;
-      child.reason = fmt::format("redirect={} has no SPF record ({})", *t, child.reason);
-    }
-    co_return child;
-  }
+  if (record.redirect && !record.has_all()) co_return co_await redirect(record, domain, depth);
   co_return Verdict::of(
       SpfResult::kNeutral,
       fmt::format("no term matched in {}'s record (default neutral, §4.7)", domain));

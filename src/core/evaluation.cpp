@@ -23,10 +23,10 @@ Status status_from(std::span<const Finding> findings, AreaState state) {
   return Status::kPass;
 }
 
-void Evaluation::add(std::string_view id, std::string subject, std::string summary,
-                     std::vector<std::string> evidence, std::string recommendation) {
-  findings.push_back(make_finding(id, std::move(subject), std::move(summary), std::move(evidence),
-                                  std::move(recommendation)));
+Finding& Evaluation::add(std::string_view id, std::string subject, std::string summary,
+                         std::vector<std::string> evidence, std::string recommendation) {
+  return findings.emplace_back(make_finding(id, std::move(subject), std::move(summary),
+                                            std::move(evidence), std::move(recommendation)));
 }
 
 bool Evaluation::has(std::string_view id) const {

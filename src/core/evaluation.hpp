@@ -37,9 +37,10 @@ struct Evaluation {
   std::vector<Finding> findings;
   std::vector<Advisory> advisories;  // advice about the future, beside the verdict
 
-  // add - a finding whose id is checked against the catalogue (an unknown id aborts).
-  void add(std::string_view id, std::string subject, std::string summary,
-           std::vector<std::string> evidence = {}, std::string recommendation = {});
+  // add - a finding whose id is checked against the catalogue (an unknown id aborts); the
+  // finding is returned for the fields few areas use (rule_set).
+  Finding& add(std::string_view id, std::string subject, std::string summary,
+               std::vector<std::string> evidence = {}, std::string recommendation = {});
   bool has(std::string_view id) const;
 };
 

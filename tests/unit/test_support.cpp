@@ -61,4 +61,13 @@ dns::Record rr(const std::string& owner, std::uint16_t type, const std::vector<s
   return std::move(parsed->records.front());
 }
 
+const Finding& finding(const AreaReport& r, const std::string& id) {
+  for (const auto& f : r.findings) {
+    if (f.id == id) return f;
+  }
+  ADD_FAILURE() << "no finding " << id;
+  static const Finding none;
+  return none;
+}
+
 }  // namespace mc::test

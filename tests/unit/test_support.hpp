@@ -81,6 +81,9 @@ inline std::vector<std::string> ids(const AreaReport& r) {
   std::sort(out.begin(), out.end());
   return out;
 }
+// finding - the area's finding with that id; a test failure (and an empty finding) without one.
+const Finding& finding(const AreaReport& r, const std::string& id);
+
 inline std::vector<std::string> ids(const std::vector<Finding>& findings) {
   std::vector<std::string> out;
   for (const auto& f : findings) out.push_back(f.id);
