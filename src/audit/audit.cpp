@@ -14,6 +14,7 @@
 #include <functional>
 #include <thread>
 
+#include "audit/audit_data.hpp"
 #include "audit/score.hpp"
 #include "checks/bimi.hpp"
 #include "checks/dane.hpp"
@@ -45,27 +46,18 @@ struct Progress {
   const AuditOptions& options;
   AreaCallback on_area;
   std::chrono::steady_clock::time_point start;
-  std::optional<checks::MxData> mx;
-  std::optional<checks::ZoneData> zone;
-  std::optional<checks::TransportData> transport;
-  std::optional<checks::SpfData> spf;
-  std::optional<std::vector<checks::MxAuthorisation>> mx_spf;
-  std::optional<checks::DmarcData> dmarc;
-  std::optional<checks::DkimData> dkim;
-  std::optional<checks::TlsRptData> tls_rpt;
-  std::optional<checks::BimiData> bimi;
-  std::optional<checks::MtaStsData> mta_sts;
-  std::optional<dns::Answer> root;  // ". SOA": is any DNS reachable at all?
+  AuditData data;
   std::array<std::optional<AreaReport>, kAreaCount> areas;
 
   std::time_t now() const { return options.now ? options.now : std::time(nullptr); }
   // A null MX (RFC 7505): the domain receives and sends no mail.
   bool non_mail() const {
-    return mx->entries.size() == 1 && mx->hosts.empty() && mx->entries.front().exchange == ".";
+    const auto& mx = *data.mx;
+    return mx.entries.size() == 1 && mx.hosts.empty() && mx.entries.front().exchange == ".";
   }
   // TLS-RPT matters most where DANE makes senders insist on TLS (RFC 8460 §1).
   bool dane_in_use() const {
-    return std::any_of(transport->hosts.begin(), transport->hosts.end(),
+    return std::any_of(data.transport->hosts.begin(), data.transport->hosts.end(),
                        [](const checks::HostTransport& h) {
                          return h.tlsa.state == checks::TlsaState::kUsable ||
                                 h.tlsa.state == checks::TlsaState::kAllUnusable;
@@ -81,27 +73,37 @@ struct Progress {
     if (on_area) on_area(*slot);
   }
 
+  AreaReport mta_sts_report() {
+    const auto in =
+        checks::mta_sts_input(*data.mta_sts, *data.mx, *data.transport, options.ca_file, now());
+    data.mta_sts_policy = in.fetch;
+    return checks::mta_sts_report(in);
+  }
+
   void advance() {
+    const auto& mx = data.mx;
+    const auto& transport = data.transport;
+    const auto& dmarc = data.dmarc;
     decide(Area::kMx, mx.has_value(), [&] { return checks::mx_report(*mx); });
-    decide(Area::kDnssec, zone && mx, [&] { return checks::dnssec_report(*zone, *mx); });
+    decide(Area::kDnssec, data.zone && mx, [&] { return checks::dnssec_report(*data.zone, *mx); });
     decide(Area::kDane, transport && mx, [&] { return checks::dane_report(*transport, *mx); });
     decide(Area::kStarttls, transport && mx,
            [&] { return checks::starttls_report(*transport, *mx, options.ca_file, now()); });
-    decide(Area::kMtaSts, mta_sts && mx && transport, [&] {
-      return checks::mta_sts_report(*mta_sts, *mx, *transport, options.ca_file, now());
-    });
+    decide(Area::kMtaSts, data.mta_sts && mx && transport, [&] { return mta_sts_report(); });
     const auto& sts = areas[static_cast<std::size_t>(Area::kMtaSts)];
-    decide(Area::kTlsRpt, tls_rpt && mx && transport && sts, [&] {
+    decide(Area::kTlsRpt, data.tls_rpt && mx && transport && sts, [&] {
       const bool sts_in_use = sts->status != Status::kNone && sts->status != Status::kError;
-      return checks::tls_rpt_report(*tls_rpt, {dane_in_use() || sts_in_use, non_mail()});
+      return checks::tls_rpt_report(*data.tls_rpt, {dane_in_use() || sts_in_use, non_mail()});
     });
-    decide(Area::kSpf, spf && mx_spf && mx && dmarc, [&] {
+    decide(Area::kSpf, data.spf && data.mx_spf && mx && dmarc, [&] {
       return checks::spf_report(
-          *spf, checks::spf_context(*mx, *mx_spf, checks::effective_policy(*dmarc)));
+          *data.spf, checks::spf_context(*mx, *data.mx_spf, checks::effective_policy(*dmarc)));
     });
-    decide(Area::kDkim, dkim && mx, [&] { return checks::dkim_report(*dkim, non_mail()); });
+    decide(Area::kDkim, data.dkim && mx,
+           [&] { return checks::dkim_report(*data.dkim, non_mail()); });
     decide(Area::kDmarc, dmarc.has_value(), [&] { return checks::dmarc_report(*dmarc); });
-    decide(Area::kBimi, bimi && dmarc, [&] { return checks::bimi_report(*bimi, *dmarc); });
+    decide(Area::kBimi, data.bimi && dmarc,
+           [&] { return checks::bimi_report(*data.bimi, *dmarc); });
   }
 };
 
@@ -116,15 +118,15 @@ asio::awaitable<void> store(Progress& p, std::optional<T>& slot, asio::awaitable
 asio::awaitable<void> mail_path(Progress& p, dns::Resolver& resolver,
                                 std::chrono::steady_clock::time_point start) {
   const AuditOptions& options = p.options;
-  co_await store(p, p.mx, checks::collect_mx(resolver, options.domain, start));
+  co_await store(p, p.data.mx, checks::collect_mx(resolver, options.domain, start));
   checks::TransportOptions t;
   t.timeouts = options.smtp_timeouts;
   t.deadline = start + options.timeout;
   t.ehlo_name = options.ehlo_name;
   t.public_only = options.public_only;
   // Once the MX hosts are known: TLSA and SMTP probes, and whether those hosts pass SPF.
-  co_await (store(p, p.transport, checks::collect_transport(resolver, *p.mx, t, start)) &&
-            store(p, p.mx_spf, checks::authorise_mx(resolver, *p.mx, options.domain)));
+  co_await (store(p, p.data.transport, checks::collect_transport(resolver, *p.data.mx, t, start)) &&
+            store(p, p.data.mx_spf, checks::authorise_mx(resolver, *p.data.mx, options.domain)));
 }
 
 asio::awaitable<void> collect(Progress& p, dns::Resolver& resolver,
@@ -139,16 +141,17 @@ asio::awaitable<void> collect(Progress& p, dns::Resolver& resolver,
   mta_sts_options.public_only = options.public_only;
   const DomainName& d = options.domain;
   auto reachability = [&]() -> asio::awaitable<void> {
-    p.root = co_await resolver.query(".", dns::rrtype::kSoa);
+    p.data.root = co_await resolver.query(".", dns::rrtype::kSoa);
   };
-  co_await (mail_path(p, resolver, start) && reachability() &&
-            store(p, p.zone, checks::collect_zone(resolver, d, start)) &&
-            store(p, p.spf, checks::collect_spf(resolver, d, start)) &&
-            store(p, p.dmarc, checks::collect_dmarc(resolver, d, start)) &&
-            store(p, p.dkim, checks::collect_dkim(resolver, d, options.dkim_selectors, start)) &&
-            store(p, p.tls_rpt, checks::collect_tls_rpt(resolver, d, start)) &&
-            store(p, p.bimi, checks::collect_bimi(resolver, d, start)) &&
-            store(p, p.mta_sts, checks::collect_mta_sts(resolver, d, mta_sts_options, start)));
+  co_await (
+      mail_path(p, resolver, start) && reachability() &&
+      store(p, p.data.zone, checks::collect_zone(resolver, d, start)) &&
+      store(p, p.data.spf, checks::collect_spf(resolver, d, start)) &&
+      store(p, p.data.dmarc, checks::collect_dmarc(resolver, d, start)) &&
+      store(p, p.data.dkim, checks::collect_dkim(resolver, d, options.dkim_selectors, start)) &&
+      store(p, p.data.tls_rpt, checks::collect_tls_rpt(resolver, d, start)) &&
+      store(p, p.data.bimi, checks::collect_bimi(resolver, d, start)) &&
+      store(p, p.data.mta_sts, checks::collect_mta_sts(resolver, d, mta_sts_options, start)));
 }
 
 // open_resolver - the validating resolver of one run, bounded by the run's deadline.
@@ -163,14 +166,15 @@ Result<std::unique_ptr<dns::Resolver>> open_resolver(
 // dns_failure - set when not even the root zone answered and the domain's MX lookup failed too:
 // then every "error" in the report says more about the network than about the domain.
 std::optional<DnsFailure> dns_failure(const Progress& p, const ResolverSummary& resolver) {
-  if (!p.root || p.root->is_answer() || !p.mx || p.mx->mx.is_answer()) return std::nullopt;
+  if (!p.data.root || p.data.root->is_answer() || !p.data.mx || p.data.mx->mx.is_answer())
+    return std::nullopt;
   DnsFailure f;
   if (resolver.mode == "forwarding") {
     f.what = fmt::format(
         "DNS failed entirely: the recursor{} {} answered no query, not even "
         "for the root zone ({})",
         resolver.forwarders.size() > 1 ? "s" : "", fmt::join(resolver.forwarders, ", "),
-        p.root->describe());
+        p.data.root->describe());
     f.advice =
         "Check that the recursor is running and reachable from here, or try --resolver system "
         "(the resolvers in /etc/resolv.conf).";
@@ -178,7 +182,7 @@ std::optional<DnsFailure> dns_failure(const Progress& p, const ResolverSummary& 
     f.what = fmt::format(
         "DNS failed entirely: no name server answered, not even the root "
         "servers ({})",
-        p.root->describe());
+        p.data.root->describe());
     f.advice =
         "MailCheck resolves from the root servers and needs outbound DNS (UDP and TCP port 53). "
         "If a firewall blocks it, open port 53 or use --resolver system or --resolver IP (your "
@@ -242,6 +246,7 @@ asio::awaitable<Result<Report>> audit_domain(AuditOptions options, AreaCallback 
   co_await collect(progress, **resolver, start);
   for (auto& area : progress.areas) report.areas.push_back(std::move(*area));
   report.dns_failure = dns_failure(progress, report.resolver);
+  report.data = std::make_shared<const AuditData>(std::move(progress.data));
   if (!report.dns_failure) report.grade = grade(report);
   report.elapsed_ms = elapsed_ms(start);
   co_return report;

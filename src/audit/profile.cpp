@@ -3,12 +3,16 @@
 #include "audit/profile.hpp"
 
 #include <fmt/format.h>
+#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <functional>
 #include <set>
 
+#include "audit/audit_data.hpp"
+#include "net/smtp_probe.hpp"
 #include "policy/dmarc.hpp"
+#include "policy/mta_sts.hpp"
 #include "policy/spf_parser.hpp"
 #include "policy/text.hpp"
 
@@ -36,11 +40,8 @@ struct Context {
   bool selectors_given;
 
   const AreaReport* area(Area a) const { return report.area(a); }
-  const nlohmann::json& details(Area a) const {
-    static const nlohmann::json empty = nlohmann::json::object();
-    const AreaReport* r = area(a);
-    return r && r->details.is_object() ? r->details : empty;
-  }
+  // The typed data the areas were judged from; null when the report has none.
+  const AuditData* data() const { return report.data.get(); }
   Status status(Area a) const {
     const AreaReport* r = area(a);
     return r ? r->status : Status::kError;
@@ -56,41 +57,34 @@ struct Context {
   bool non_mail() const { return report.grade && report.grade->non_mail_domain; }
 };
 
-std::string str(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // ---- mail servers (the starttls area's probes) -------------------------------------------
 
-// mail_servers - judge every probed MX address; `judge` sees a TLS session's version and cipher
-// and returns "" when it is acceptable, else why not.
-Verdict mail_servers(const Context& c,
-                     const std::function<std::string(const std::string& version,
-                                                     const std::string& cipher)>& judge) {
+// mail_servers - judge every probed MX address; `judge` sees a TLS session's version (OpenSSL's
+// protocol number) and cipher and returns "" when it is acceptable, else why not.
+Verdict mail_servers(
+    const Context& c,
+    const std::function<std::string(int version, const std::string& cipher)>& judge) {
   if (c.non_mail()) return not_applicable("null MX: the domain receives no mail");
-  const auto& hosts = c.details(Area::kStarttls).value("hosts", nlohmann::json::array());
+  if (!c.data() || !c.data()->transport) return unknown("the mail servers were not probed");
   std::vector<std::string> failed, unknowns;
   int sessions = 0;
   std::set<std::string> versions;
-  for (const auto& h : hosts) {
-    for (const auto& a : h.value("addresses", nlohmann::json::array())) {
-      const std::string where = fmt::format("{} [{}]", str(h, "name"), str(a, "address"));
-      const auto& tls = a.value("tls", nlohmann::json());
-      if (tls.is_object()) {
+  for (const auto& h : c.data()->transport->hosts) {
+    for (const auto& p : h.probes) {
+      const std::string where = fmt::format("{} [{}]", h.host, p.target.address);
+      if (p.tls) {
         ++sessions;
-        versions.insert(str(tls, "version"));
-        if (std::string why = judge(str(tls, "version"), str(tls, "cipher")); !why.empty()) {
+        versions.insert(std::string(net::protocol_name(p.tls->version)));
+        if (std::string why = judge(p.tls->version, p.tls->cipher); !why.empty()) {
           failed.push_back(where + ": " + why);
         }
-      } else if (a.value("connected", false) && !a.value("starttls_offered", false)) {
+      } else if (p.connected && !p.starttls_offered) {
         failed.push_back(where + ": no STARTTLS");
-      } else if (a.value("connected", false)) {
+      } else if (p.connected) {
         failed.push_back(where + ": STARTTLS offered, but no TLS session");
       } else {
-        const auto& f = a.value("failure", nlohmann::json());
         unknowns.push_back(fmt::format("{}: not probed ({})", where,
-                                       f.is_object() ? str(f, "kind") : "no connection"));
+                                       p.failure ? p.failure->kind : "no connection"));
       }
     }
   }
@@ -101,11 +95,11 @@ Verdict mail_servers(const Context& c,
       fmt::format("{} address(es), all with STARTTLS ({})", sessions, fmt::join(versions, ", ")));
 }
 
-std::string needs_tls12(const std::string& version, const std::string&) {
-  return version == "TLSv1.2" || version == "TLSv1.3" ? "" : version + " negotiated";
+std::string needs_tls12(int version, const std::string&) {
+  return version >= TLS1_2_VERSION ? "" : fmt::format("{} negotiated", net::protocol_name(version));
 }
 
-std::string any_tls(const std::string&, const std::string&) { return ""; }
+std::string any_tls(int, const std::string&) { return ""; }
 
 bool weak_3des_rc4(const std::string& cipher) {
   return cipher.find("RC4") != std::string::npos || cipher.find("DES-CBC3") != std::string::npos ||
@@ -113,8 +107,8 @@ bool weak_3des_rc4(const std::string& cipher) {
 }
 
 Verdict no_weak_crypto(const Context& c) {
-  Verdict v = mail_servers(c, [](const std::string& version, const std::string& cipher) {
-    if (version == "SSLv3" || version == "SSLv2") return version + " negotiated";
+  Verdict v = mail_servers(c, [](int version, const std::string& cipher) {
+    if (version <= SSL3_VERSION) return fmt::format("{} negotiated", net::protocol_name(version));
     if (weak_3des_rc4(cipher)) return "cipher " + cipher;
     return std::string();
   });
@@ -133,19 +127,27 @@ constexpr std::string_view kSpfInvalid[] = {"spf.multiple_records", "spf.syntax_
                                             "spf.include_loop",     "spf.include_no_spf",
                                             "spf.include_broken"};
 
+// spf_record - the record at the domain (the first, when there are several).
+std::string spf_record(const Context& c) {
+  if (!c.data() || !c.data()->spf) return "";
+  const auto& records = c.data()->spf->nodes.front().records;
+  return records.empty() ? "" : records.front();
+}
+
 Verdict spf_valid(const Context& c) {
   if (c.status(Area::kSpf) == Status::kNone) return fail("no SPF record");
   for (auto id : kSpfInvalid) {
     if (c.has(id)) return fail(fmt::format("the SPF policy is invalid ({})", id));
   }
   if (c.status(Area::kSpf) == Status::kError) return unknown("the SPF record could not be read");
-  return pass(str(c.details(Area::kSpf), "record"));
+  if (spf_record(c).empty()) return unknown("the SPF record was not kept");
+  return pass(spf_record(c));
 }
 
 Verdict spf_hardfail(const Context& c) {
   Verdict v = spf_valid(c);
   if (v.status != "pass") return v;
-  const std::string record = str(c.details(Area::kSpf), "record");
+  const std::string record = spf_record(c);
   const auto parsed = policy::spf::parse_record(record);
   for (const auto& d : parsed.record.directives) {
     if (d.mechanism == policy::spf::Mechanism::kAll) {
@@ -173,18 +175,19 @@ struct Dmarc {
 
 Dmarc dmarc(const Context& c) {
   Dmarc d;
-  const auto& det = c.details(Area::kDmarc);
-  d.text = str(det, "record");
-  if (d.text.empty()) return d;
+  if (!c.data() || !c.data()->dmarc || !c.data()->dmarc->policy_applies()) return d;
+  d.text = c.data()->dmarc->rfc9989.record;
   const auto parsed = policy::dmarc::parse_dmarc(d.text);
   if (!parsed.ok()) return d;
   d.found = true;
   d.record = parsed.record;
-  d.inherited = det.value("inherited", false);
+  d.inherited = c.data()->dmarc->inherited();
   return d;
 }
 
 Verdict dmarc_missing(const Context& c, const Dmarc& d) {
+  if (c.status(Area::kDmarc) == Status::kNone) return fail("no DMARC record");
+  if (!c.data() || !c.data()->dmarc) return unknown("the DMARC data was not kept");
   if (c.status(Area::kDmarc) == Status::kError && d.text.empty()) {
     return unknown("the DMARC record could not be read");
   }
@@ -268,11 +271,22 @@ Verdict dkim_key(const Context& c) {
   return unknown("the DKIM records could not be read");
 }
 
+// mta_sts_mode - the mode of the one policy senders fetch and use, "" when there is none.
+std::string mta_sts_mode(const Context& c) {
+  if (!c.data() || !c.data()->mta_sts || !c.data()->mta_sts_policy) return "";
+  const auto& fetch = *c.data()->mta_sts_policy;
+  if (!fetch.usable() || c.data()->mta_sts->records().size() != 1 || c.has("mta_sts.txt_invalid")) {
+    return "";
+  }
+  return std::string(policy::mta_sts::to_string(*fetch.parsed->policy.mode));
+}
+
 Verdict mta_sts_enforce(const Context& c) {
   const auto s = c.status(Area::kMtaSts);
-  const std::string mode = str(c.details(Area::kMtaSts), "mode");
+  const std::string mode = mta_sts_mode(c);
   if (s == Status::kError) return unknown(c.area(Area::kMtaSts)->summary);
   if (s == Status::kNone) return fail("no MTA-STS policy");
+  if (!c.data() || !c.data()->mta_sts) return unknown("the MTA-STS data was not kept");
   if (mode != "enforce") {
     return fail(mode.empty() ? c.area(Area::kMtaSts)->summary : "mode: " + mode);
   }
@@ -284,7 +298,10 @@ Verdict tls_rpt(const Context& c) {
   switch (c.status(Area::kTlsRpt)) {
     case Status::kPass:
     case Status::kWarn:
-      return pass(str(c.details(Area::kTlsRpt), "record"));
+      if (c.data() && c.data()->tls_rpt && !c.data()->tls_rpt->records().empty()) {
+        return pass(c.data()->tls_rpt->records().front());
+      }
+      return unknown("the TLS-RPT record was not kept");
     case Status::kNone:
       return fail("no TLS-RPT record at _smtp._tls");
     case Status::kFail:

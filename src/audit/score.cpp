@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "audit/audit_data.hpp"
+
 namespace mc::audit {
 namespace {
 
@@ -64,7 +66,7 @@ std::string letter(int score) {
 Grade grade(const Report& report) {
   Grade g;
   const AreaReport* mx = report.area(Area::kMx);
-  g.non_mail_domain = mx && mx->details.is_object() && mx->details.value("null_mx", false);
+  g.non_mail_domain = report.data && report.data->null_mx();
   const AreaReport* sts = report.area(Area::kMtaSts);
   int total_weight = 0;
   double total = 0;

@@ -2,6 +2,7 @@
 #include "checks/mta_sts.hpp"
 
 #include <fmt/format.h>
+#include <openssl/ssl.h>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
@@ -21,7 +22,7 @@ using namespace boost::asio::experimental::awaitable_operators;
 using policy::mta_sts::Mode;
 
 // tls_version_ok - TLS 1.2 or later (§4.2 via §3.3's requirement on senders).
-bool tls_version_ok(const std::string& v) { return v == "TLSv1.2" || v == "TLSv1.3"; }
+bool tls_version_ok(int version) { return version >= TLS1_2_VERSION; }
 
 // starter - the records and the policy file to publish, with the domain's real MX names.
 std::string starter(const std::string& d, const MxData& mx, std::time_t now) {
@@ -175,7 +176,7 @@ std::vector<StsHost> judge_hosts(const policy::mta_sts::Policy& p, const MxData&
                                             probe.failure->detail)
                               : "no TLS";
         } else if (!tls_version_ok(probe.tls->version)) {
-          why = probe.tls->version + " is older than TLS 1.2";
+          why = fmt::format("{} is older than TLS 1.2", net::protocol_name(probe.tls->version));
         } else {
           const auto v = tls::verify_pkix(probe.tls->chain_der, h.name, ca_file, now);
           if (!v.valid) why = "certificate not valid for " + h.name + ": " + v.error;
@@ -424,9 +425,10 @@ AreaView mta_sts_view(const MtaStsInput& in, const Evaluation& ev) {
   v.summary = summary(in, ev);
   if (ev.state == AreaState::kUndetermined) return v;
   if (const auto& f = in.data.fetch) {
-    d["fetch"] = {{"address", f->request.address},   {"status", f->status},
-                  {"content_type", f->content_type}, {"tls_version", f->tls_version},
-                  {"bytes", f->body.size()},         {"elapsed_ms", f->elapsed_ms}};
+    d["fetch"] = {
+        {"address", f->request.address},   {"status", f->status},
+        {"content_type", f->content_type}, {"tls_version", net::protocol_name(f->tls_version)},
+        {"bytes", f->body.size()},         {"elapsed_ms", f->elapsed_ms}};
   }
   if (in.records.empty()) return v;
   d["record"] = in.records.front();
@@ -452,11 +454,14 @@ AreaView mta_sts_view(const MtaStsInput& in, const Evaluation& ev) {
   return v;
 }
 
+AreaReport mta_sts_report(const MtaStsInput& in) {
+  const Evaluation ev = evaluate_mta_sts(in);
+  return area_report(Area::kMtaSts, ev, mta_sts_view(in, ev), in.data.elapsed_ms);
+}
+
 AreaReport mta_sts_report(const MtaStsData& data, const MxData& mx, const TransportData& transport,
                           const std::string& ca_file, std::time_t now) {
-  const MtaStsInput in = mta_sts_input(data, mx, transport, ca_file, now);
-  const Evaluation ev = evaluate_mta_sts(in);
-  return area_report(Area::kMtaSts, ev, mta_sts_view(in, ev), data.elapsed_ms);
+  return mta_sts_report(mta_sts_input(data, mx, transport, ca_file, now));
 }
 
 }  // namespace mc::checks

@@ -86,6 +86,7 @@ MtaStsInput mta_sts_input(const MtaStsData& data, const MxData& mx, const Transp
 
 Evaluation evaluate_mta_sts(const MtaStsInput& input);  // PURE: state and findings
 AreaView mta_sts_view(const MtaStsInput& input, const Evaluation& evaluation);
+AreaReport mta_sts_report(const MtaStsInput& input);
 AreaReport mta_sts_report(const MtaStsData& data, const MxData& mx, const TransportData& transport,
                           const std::string& ca_file, std::time_t now);
 

@@ -2,6 +2,7 @@
 #include "checks/starttls.hpp"
 
 #include <fmt/format.h>
+#include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
 #include "core/findings.hpp"
@@ -83,13 +84,14 @@ std::string_view failure_fix(std::string_view id) {
 
 }  // namespace
 
-bool weak_cipher(const std::string& version, const std::string& cipher) {
+bool weak_cipher(int version, const std::string& cipher) {
   for (std::string_view bad : {"RC4", "DES", "NULL", "EXP", "ADH", "AECDH", "anon", "MD5"}) {
     if (contains(cipher, bad)) return true;
   }
   // TLS 1.3 suites always use ephemeral key exchange; before that, names without (EC)DHE use
   // static RSA key exchange: no forward secrecy.
-  if (version != "TLSv1.3" && !contains(cipher, "DHE") && !contains(cipher, "ECDHE")) return true;
+  if (version != TLS1_3_VERSION && !contains(cipher, "DHE") && !contains(cipher, "ECDHE"))
+    return true;
   return false;
 }
 
@@ -124,7 +126,7 @@ std::string subject_of(const ProbedAddress& a) {
 
 std::string session_line(const net::ProbeResult& p) {
   if (p.tls) {
-    return fmt::format("{} {}{}", p.tls->version, p.tls->cipher,
+    return fmt::format("{} {}{}", net::protocol_name(p.tls->version), p.tls->cipher,
                        p.tls->group.empty() ? "" : ", " + p.tls->group);
   }
   return p.failure ? fmt::format("no TLS: {} {}", net::to_string(p.failure->step), p.failure->kind)
@@ -186,9 +188,10 @@ void session(const ProbedAddress& a, Evaluation& ev) {
   const auto& t = *p.tls;
   const std::string subject = subject_of(a);
   const std::string line = session_line(p);
-  if (t.version == "TLSv1" || t.version == "TLSv1.1" || t.version == "SSLv3") {
+  if (t.version < TLS1_2_VERSION) {
     ev.add("starttls.old_tls", subject,
-           fmt::format("{} negotiated {}, which must no longer be used", subject, t.version),
+           fmt::format("{} negotiated {}, which must no longer be used", subject,
+                       net::protocol_name(t.version)),
            {line},
            "Disable TLS 1.0 and 1.1 and enable TLS 1.2 and 1.3 (Postfix: "
            "smtpd_tls_protocols = >=TLSv1.2).");
@@ -292,7 +295,7 @@ nlohmann::json address_json(const ProbedAddress& a) {
   }
   if (!p.tls) return aj;
   const auto& t = *p.tls;
-  aj["tls"] = {{"version", t.version},
+  aj["tls"] = {{"version", net::protocol_name(t.version)},
                {"cipher", t.cipher},
                {"group", t.group},
                {"kex_type", t.kex_type},

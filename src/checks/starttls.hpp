@@ -48,7 +48,7 @@ AreaReport starttls_report(const TransportData& transport, const MxData& mx,
 
 // weak_cipher - a cipher suite a careful sender would not want (RC4, DES/3DES, NULL, export,
 // anonymous, MD5, or static-RSA key exchange without forward secrecy).
-bool weak_cipher(const std::string& version, const std::string& cipher);
+bool weak_cipher(int version, const std::string& cipher);  // version: OpenSSL protocol number
 
 // weak_key_exchange - an ephemeral key too small for its kind: finite-field DH below 2048 bits,
 // elliptic curves below 224 bits (RFC 9325 §4.1, §4.2.1).

@@ -4,6 +4,7 @@
 // never perform a lookup. Statuses and severities are the product's contract (docs/json-schema.md).
 #pragma once
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -11,6 +12,10 @@
 #include <vector>
 
 namespace mc {
+
+namespace audit {
+struct AuditData;  // audit/audit_data.hpp
+}
 
 // The areas of an audit, in report order. Each later check adds its own.
 // bimi is information only: its status never counts as a failure (see Report::any_failed).
@@ -127,6 +132,9 @@ struct Report {
   std::optional<DnsFailure> dns_failure;  // set: not graded (exit code 3)
   std::optional<ProfileReport> profile;   // with --profile
   double elapsed_ms = 0;
+  // The typed data the areas were judged from (domain audits); the profiles and the grade read
+  // it. Null for reports not made by an audit (host audits, hand-made reports in tests).
+  std::shared_ptr<const audit::AuditData> data;
 
   const AreaReport* area(Area a) const;
   // worst - the exit-code view: true when any area failed or could not be determined.

@@ -113,7 +113,7 @@ asio::awaitable<HttpsResponse> fetch_https(HttpsRequest request) {
       co_return finish();
     }
   }
-  r.tls_version = SSL_get_version(tls.native_handle());
+  r.tls_version = SSL_version(tls.native_handle());
   r.chain_der = peer_chain(tls.native_handle());
 
   // One deadline for writing the request and reading the whole reply.

@@ -47,7 +47,7 @@ struct FetchFailure {
 struct HttpsResponse {
   HttpsRequest request;
   bool connected = false;
-  std::string tls_version;             // "TLSv1.3"
+  int tls_version = 0;                 // OpenSSL protocol number (SSL_version), e.g. TLS1_3_VERSION
   std::vector<std::string> chain_der;  // as sent, leaf first
   int status = 0;                      // HTTP status code, 0 when no response was read
   std::string content_type;

@@ -124,7 +124,7 @@ DaneOutcome configure_dane(SSL* ssl, const ProbeTarget& t) {
 }
 
 void read_tls_session(SSL* ssl, TlsSession& s) {
-  s.version = SSL_get_version(ssl);
+  s.version = SSL_version(ssl);
   if (const SSL_CIPHER* c = SSL_get_current_cipher(ssl)) s.cipher = SSL_CIPHER_get_name(c);
   const int group = static_cast<int>(SSL_get_negotiated_group(ssl));
   if (group > 0) {
@@ -332,6 +332,23 @@ asio::awaitable<ProbeResult> probe_smtp(ProbeTarget target, SmtpTimeouts to) {
   asio::ssl::stream<asio::ip::tcp::socket&> tls(socket, ctx);
   co_await over_tls(tls, r, to);
   co_return finish();
+}
+
+std::string_view protocol_name(int version) {
+  switch (version) {
+    case SSL3_VERSION:
+      return "SSLv3";
+    case TLS1_VERSION:
+      return "TLSv1";
+    case TLS1_1_VERSION:
+      return "TLSv1.1";
+    case TLS1_2_VERSION:
+      return "TLSv1.2";
+    case TLS1_3_VERSION:
+      return "TLSv1.3";
+    default:
+      return "unknown";
+  }
 }
 
 }  // namespace mc::net

@@ -65,7 +65,7 @@ struct DaneOutcome {
 };
 
 struct TlsSession {
-  std::string version;  // "TLSv1.3"
+  int version = 0;  // OpenSSL's protocol number (SSL_version): TLS1_2_VERSION, TLS1_3_VERSION, ...
   std::string cipher;
   std::string group;                   // key-exchange group, e.g. "X25519"
   std::string kex_type;                // the server's ephemeral key: "X25519", "EC", "DH", ...
@@ -73,6 +73,10 @@ struct TlsSession {
   std::vector<std::string> chain_der;  // as sent by the server, leaf first
   DaneOutcome dane;
 };
+
+// protocol_name - OpenSSL's name of a protocol version number, as SSL_get_version gives it
+// ("TLSv1.3"); "unknown" for any other number.
+std::string_view protocol_name(int version);
 
 struct ProbeResult {
   ProbeTarget target;

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "audit/audit_data.hpp"
 #include "core/findings.hpp"
 #include "report/render.hpp"
 
@@ -15,9 +16,12 @@ Report report(std::initializer_list<std::pair<Area, Status>> areas, bool null_mx
     AreaReport ar;
     ar.area = a;
     ar.status = s;
-    if (a == Area::kMx) ar.details = {{"null_mx", null_mx}};
     r.areas.push_back(ar);
   }
+  AuditData data;
+  data.mx.emplace();
+  if (null_mx) data.mx->entries.push_back({0, "."});  // RFC 7505 §3
+  r.data = std::make_shared<const AuditData>(std::move(data));
   return r;
 }
 
