@@ -93,7 +93,7 @@ TEST(Resolver, ServFailIsNotBogus) {
   EXPECT_EQ(a.security, Security::kIndeterminate);
 }
 
-TEST(Resolver, TimeoutIsItsOwnOutcome) {
+TEST(LabTimeout, TimeoutIsItsOwnOutcome) {
   auto a = one("timeout.co.nz", rrtype::kMx, resolver_config(std::chrono::milliseconds(1500)));
   EXPECT_EQ(a.outcome, Outcome::kTimeout);
   EXPECT_EQ(a.security, Security::kIndeterminate);
@@ -138,7 +138,7 @@ TEST(Resolver, ValidatesLocallyNotOnTheUpstreamAdBit) {
   std::remove(path.c_str());
 }
 
-TEST(Resolver, DeadlineBoundsEveryLookup) {
+TEST(LabTimeout, DeadlineBoundsEveryLookup) {
   asio::io_context io;
   // A per-query timeout far beyond the deadline: only the audit deadline can end the lookup.
   auto resolver =
@@ -157,7 +157,7 @@ TEST(Resolver, DeadlineBoundsEveryLookup) {
   EXPECT_NE(a.error.find("audit deadline"), std::string::npos) << a.error;
 }
 
-TEST(Resolver, AuditDeadlineBoundsTheWholeAudit) {
+TEST(LabTimeout, AuditDeadlineBoundsTheWholeAudit) {
   // MX lookup, then host lookups, then probes: the deadline covers every stage.
   Report r = audit("timeout.co.nz", std::chrono::milliseconds(1200), std::chrono::minutes(10));
   const auto& lookup = r.area(Area::kMx)->details["lookup"];
