@@ -14,6 +14,7 @@
 #include "dane_cmd.hpp"
 #include "findings_cmd.hpp"
 #include "rollover_cmd.hpp"
+#include "scan_cmd.hpp"
 #include "serve_cmd.hpp"
 #include "spf_cmd.hpp"
 #include "tlsa_cmd.hpp"
@@ -40,6 +41,8 @@ int run(int argc, char** argv) {
   add_spf(app, spf);
   ServeCli serve;
   add_serve(app, serve);
+  ScanCli scan;
+  add_scan(app, scan);
   FindingsCli findings;
   add_findings(app, findings);
 
@@ -58,6 +61,7 @@ int run(int argc, char** argv) {
   if (findings.cmd->parsed()) return run_findings(findings);
   if (rollover.root->parsed()) return run_rollover(rollover);
   if (serve.cmd->parsed()) return run_serve(serve);
+  if (scan.cmd->parsed()) return run_scan(scan);
   if (spf.cmd->parsed()) {
     spf.sender_given = spf.cmd->count("--sender") > 0;
     return run_spf(spf);

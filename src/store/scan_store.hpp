@@ -1,0 +1,84 @@
+// scan_store.hpp - the survey scanner's database: runs, a job per domain, and one result per
+// domain, in one SQLite file (WAL). The job model is the one many workers can share (and the
+// PostgreSQL store of the next step keeps): workers claim pending jobs in batches under a lease,
+// a result and the job's "done" are written in one transaction, and the result is keyed by (run,
+// domain), so a crash at any point loses no domain and records none twice.
+//
+// Job states: pending -> leased (worker, lease_until) -> done. A lease that expires, or whose
+// worker is known to be dead, goes back to pending and is claimed again (attempts counts them).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "store/sqlite.hpp"
+
+namespace mc::store {
+
+inline constexpr int kSchemaVersion = 1;
+
+struct Job {
+  std::int64_t seq = 0;  // its place in the run's list, from 1
+  std::string domain;    // A-label form
+  int attempts = 0;      // claims so far, this one included
+};
+
+// The typed columns a survey aggregates, beside the full report (the `check` JSON).
+inline constexpr std::array<const char*, 10> kAreaColumns = {
+    "mx", "dnssec", "dane", "starttls", "mta_sts", "tls_rpt", "spf", "dkim", "dmarc", "bimi"};
+struct ResultRow {
+  std::string domain;
+  std::string finished_at;  // RFC 3339
+  int attempts = 0;
+  std::string grade;                     // "A".."F", "" when not graded
+  std::optional<int> score;              // 0-100
+  std::array<std::string, 10> statuses;  // by kAreaColumns: pass, warn, fail, none, error
+  std::string report;                    // the `check` JSON
+};
+
+struct RunStatus {
+  std::int64_t id = 0;
+  std::string created_at;
+  std::string source;  // the domain list it came from
+  std::int64_t total = 0;
+  std::int64_t rejected = 0;  // lines of the list that were not domain names
+  std::int64_t pending = 0, leased = 0, done = 0;
+};
+
+class ScanStore {
+ public:
+  // open - the database at path, created with the current schema when new; an error for a file
+  // of a newer schema or one that is not a MailCheck database.
+  static Result<ScanStore> open(const std::string& path);
+
+  // create_run - a run with one pending job per domain (in order; the list has no duplicates).
+  Result<std::int64_t> create_run(const std::string& source, const std::string& options,
+                                  const std::vector<std::string>& domains, std::int64_t rejected);
+  // claim - up to `batch` jobs (pending, or leased with an expired lease), leased to worker
+  // until now + lease_seconds.
+  Result<std::vector<Job>> claim(std::int64_t run, const std::string& worker, std::size_t batch,
+                                 std::int64_t now, std::int64_t lease_seconds);
+  // complete - the job's result and its "done" in one transaction; false (and nothing written)
+  // when the worker no longer holds the lease.
+  Result<bool> complete(std::int64_t run, const Job& job, const std::string& worker,
+                        const ResultRow& row);
+  // release - every lease of run whose worker `dead` says is gone goes back to pending; returns
+  // how many.
+  Result<std::int64_t> release(std::int64_t run,
+                               const std::function<bool(const std::string& worker)>& dead);
+  Result<std::vector<RunStatus>> runs();
+  Result<std::optional<RunStatus>> run(std::int64_t id);
+  // results - every result of the run in list order.
+  Result<void> results(std::int64_t run, const std::function<void(const ResultRow&)>& each);
+
+ private:
+  explicit ScanStore(Database db) : db_(std::move(db)) {}
+  Database db_;
+};
+
+}  // namespace mc::store
