@@ -99,6 +99,8 @@ asio::awaitable<void> worker(Shared& s) {
       s.failure = stored.error();
       co_return;
     }
+    // A lease taken over by another worker (this one was too slow): its result is the one kept.
+    if (!*stored) continue;
     ++s.progress.done;
     --s.progress.remaining;
     s.progress.elapsed_s = elapsed_ms(s.start) / 1000.0;
