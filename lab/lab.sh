@@ -35,7 +35,7 @@
 #   MAILCHECK_LAB_DIR  state directory          (default: <repo>/build/lab)
 # After start, $MAILCHECK_LAB_DIR/env holds LAB_NS, LAB_DIR, LAB_RESOLVER,
 # LAB_TRUST_ANCHOR, LAB_CA, LAB_PKI, LAB_SMTP_CONFIG, LAB_HTTPS_CONFIG, LAB_SPF_SERVER,
-# LAB_SPF_RESOLVER, LAB_SPF_ZONES (comma-separated) and LAB_BLACKHOLE_NS in
+# LAB_SPF_RESOLVER, LAB_SPF_ZONES (comma-separated), LAB_BLACKHOLE_NS and LAB_BLACKHOLE in
 # shell-sourceable form. See lab/README.md.
 
 set -euo pipefail
@@ -962,6 +962,7 @@ write_env() {
         printf 'LAB_SPF_RESOLVER=%q\n' "$SPF_RESOLVER_ADDR"
         printf 'LAB_SPF_ZONES=%s\n' "$(IFS=, && echo "${SPF_ZONES[*]}")" # [a-z0-9-] and commas
         printf 'LAB_BLACKHOLE_NS=%q\n' "$BLACKHOLE_NS_NAME"
+        printf 'LAB_BLACKHOLE=%q\n' "$BLACKHOLE_ADDR"
     } >"$LAB_DIR/env"
 }
 

@@ -86,7 +86,8 @@ int main(int argc, char** argv) {
     kv[line.substr(0, eq)] = value;
   }
   auto& e = const_cast<mc::lab::LabEnv&>(mc::lab::env());
-  e = {kv["LAB_NS"], kv["LAB_DIR"], kv["LAB_RESOLVER"], kv["LAB_TRUST_ANCHOR"], kv["LAB_CA"]};
+  e = {kv["LAB_NS"],           kv["LAB_DIR"], kv["LAB_RESOLVER"],
+       kv["LAB_TRUST_ANCHOR"], kv["LAB_CA"],  kv["LAB_BLACKHOLE"]};
   const std::string ns_path = "/run/netns/" + e.ns;
   int fd = ::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) {

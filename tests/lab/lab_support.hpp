@@ -1,6 +1,8 @@
 // lab_support.hpp - what lab tests share: the running lab's settings and an audit helper.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cctype>
 #include <string>
 
@@ -15,6 +17,7 @@ struct LabEnv {
   std::string resolver;
   std::string trust_anchor;
   std::string ca;
+  std::string blackhole;  // a name server that never answers
 };
 
 // env - the settings lab_main.cpp read from $MAILCHECK_LAB_DIR/env.
@@ -33,6 +36,24 @@ audit::AuditOptions audit_options(
 Report audit(const std::string& domain,
              std::chrono::milliseconds timeout = std::chrono::seconds(20),
              std::chrono::milliseconds query_timeout = std::chrono::seconds(5));
+
+// blackholed - resolver settings that forward every query to the lab's black hole, so that a
+// lookup can only time out: the lab recursor, once it has given up on the black-holed zone,
+// answers SERVFAIL at once for a while, which would hide what a deadline does.
+inline dns::ResolverConfig blackholed(dns::ResolverConfig config) {
+  config.forwarders = {env().blackhole};
+  return config;
+}
+
+// audit_blackholed - audit() with every query sent to the black hole.
+inline Report audit_blackholed(const std::string& domain, std::chrono::milliseconds timeout,
+                               std::chrono::milliseconds query_timeout) {
+  auto options = audit_options(domain, timeout, query_timeout);
+  options.resolver = blackholed(options.resolver);
+  auto report = audit::run_audit(options);
+  if (!report) ADD_FAILURE() << report.error().message;
+  return report ? std::move(*report) : Report{};
+}
 
 std::vector<std::string> finding_ids(const Report& report, Area area);
 
