@@ -94,6 +94,9 @@ Grade grade(const Report& report) {
     total += double(s.weight) * s.score;
     g.areas.push_back(s);
   }
+  for (const auto& n : report.not_tested) {
+    if (weight_of(n.area, g.non_mail_domain) > 0) g.incomplete = true;
+  }
   g.score = total_weight > 0 ? static_cast<int>(std::lround(total / total_weight)) : 0;
   g.letter = letter(g.score);
   if (mx && mx->status == Status::kFail) {

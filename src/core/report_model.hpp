@@ -87,8 +87,8 @@ struct Grade {
   std::string letter;            // "A" .. "F"
   int score = 0;                 // 0-100
   bool non_mail_domain = false;  // null MX: judged as a domain that sends and receives no mail
-  bool incomplete = false;       // an area could not be determined and was left out
-  std::string capped_by;         // why the letter is lower than the score alone gives
+  bool incomplete = false;  // an area could not be determined, or was not tested, and was left out
+  std::string capped_by;    // why the letter is lower than the score alone gives
   std::vector<AreaScore> areas;
 };
 
@@ -120,6 +120,13 @@ struct DnsFailure {
   std::string advice;  // what to try
 };
 
+// NotTested - an area the audit was told not to test (e.g. DKIM selector guessing off in a
+// survey): it has no status at all, rather than one that would read as a verdict.
+struct NotTested {
+  Area area = Area::kDkim;
+  std::string reason;
+};
+
 struct Report {
   static constexpr int kSchemaVersion = 1;
   std::string domain;          // A-label form
@@ -128,6 +135,7 @@ struct Report {
   std::string tool_version;
   ResolverSummary resolver;
   std::vector<AreaReport> areas;
+  std::vector<NotTested> not_tested;      // areas left out on purpose, with why
   std::optional<Grade> grade;             // domain audits only, unless DNS failed entirely
   std::optional<DnsFailure> dns_failure;  // set: not graded (exit code 3)
   std::optional<ProfileReport> profile;   // with --profile

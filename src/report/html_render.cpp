@@ -98,6 +98,12 @@ std::string render_html_overview(const Report& report) {
           to_string(a.area), esc(adv.name), cls, esc(label), esc(adv.summary));
     }
   }
+  for (const auto& n : report.not_tested) {
+    out += fmt::format(
+        "<tr><th scope=\"row\">{}</th><td><span class=\"status none\">not tested</span></td>"
+        "<td>{}</td></tr>\n",
+        to_string(n.area), esc(n.reason));
+  }
   out += "</tbody>\n</table>\n";
   if (report.profile) {
     const ProfileReport& p = *report.profile;

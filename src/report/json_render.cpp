@@ -49,6 +49,12 @@ nlohmann::json to_json(const Report& report) {
                                     {"summary", f->summary},
                                     {"recommendation", f->recommendation}});
   }
+  if (!report.not_tested.empty()) {
+    j["not_tested"] = nlohmann::json::array();
+    for (const auto& n : report.not_tested) {
+      j["not_tested"].push_back({{"check", to_string(n.area)}, {"reason", n.reason}});
+    }
+  }
   if (report.dns_failure) {
     j["not_graded"] = {{"reason", report.dns_failure->what},
                        {"advice", report.dns_failure->advice}};

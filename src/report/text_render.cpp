@@ -126,7 +126,10 @@ std::string render_text(const Report& report, const TextOptions& options) {
                                           : Status::kFail;
     out += paint(status_colour(tone), fmt::format("Grade {} ({}/100)", g.letter, g.score));
     if (g.non_mail_domain) out += " as a domain that sends no mail";
-    if (g.incomplete) out += ", incomplete (a check could not be determined)";
+    if (g.incomplete) {
+      out += report.not_tested.empty() ? ", incomplete (a check could not be determined)"
+                                       : ", incomplete (a check was not tested or determined)";
+    }
     if (!g.capped_by.empty()) out += "; capped: " + g.capped_by;
     out += "\n\n";
   }
@@ -150,6 +153,12 @@ std::string render_text(const Report& report, const TextOptions& options) {
                                fmt::format("{:<7}", label)),
                          line);
     }
+  }
+
+  for (const auto& n : report.not_tested) {
+    out += fmt::format("  {:<9} {} {}", to_string(n.area),
+                       paint(kDim, fmt::format("{:<7}", "SKIPPED")),
+                       wrap("not tested: " + n.reason, width, std::string(20, ' ')).substr(20));
   }
 
   // A compliance profile: each requirement's verdict.

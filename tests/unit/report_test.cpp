@@ -65,7 +65,27 @@ TEST(JsonReport, CarriesTheContract) {
     empty.tool_version = "0.1.0";
     empty.resolver = {"recursive", {}, "/usr/share/dns/root.key"};
     std::ofstream(std::string(out) + "/unit-empty.json") << render_json(empty);
+    Report skipped = sample();
+    skipped.not_tested.push_back({Area::kDkim, "selectors were not guessed"});
+    std::ofstream(std::string(out) + "/unit-not-tested.json") << render_json(skipped);
   }
+}
+
+TEST(Reports, SayWhatWasNotTestedWithoutAStatus) {
+  Report r = sample();
+  r.not_tested.push_back({Area::kDkim, "DKIM selectors were not guessed"});
+  auto j = to_json(r);
+  EXPECT_FALSE(j["checks"].contains("dkim"));  // no status that could read as a verdict
+  ASSERT_EQ(j["not_tested"].size(), 1u);
+  EXPECT_EQ(j["not_tested"][0]["check"], "dkim");
+  EXPECT_EQ(j["not_tested"][0]["reason"], "DKIM selectors were not guessed");
+  EXPECT_FALSE(to_json(sample()).contains("not_tested"));
+  const std::string text = render_text(r, {false, 80});
+  EXPECT_NE(text.find("dkim      SKIPPED not tested: DKIM selectors were not guessed"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(render_html(r).find("not tested</span></td><td>DKIM selectors were not guessed"),
+            std::string::npos);
 }
 
 TEST(TextReport, FitsEightyColumnsWithoutColour) {

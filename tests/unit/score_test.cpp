@@ -6,18 +6,13 @@
 #include "audit/audit_data.hpp"
 #include "core/findings.hpp"
 #include "report/render.hpp"
+#include "test_support.hpp"
 
 namespace mc::audit {
 namespace {
 
 Report report(std::initializer_list<std::pair<Area, Status>> areas, bool null_mx = false) {
-  Report r;
-  for (const auto& [a, s] : areas) {
-    AreaReport ar;
-    ar.area = a;
-    ar.status = s;
-    r.areas.push_back(ar);
-  }
+  Report r = test::report_with(areas);
   AuditData data;
   data.mx.emplace();
   if (null_mx) data.mx->entries.push_back({0, "."});  // RFC 7505 §3
@@ -28,21 +23,37 @@ Report report(std::initializer_list<std::pair<Area, Status>> areas, bool null_mx
 constexpr auto P = Status::kPass, W = Status::kWarn, F = Status::kFail, N = Status::kNone,
                E = Status::kError;
 
+Report everything_right() {
+  return report({{Area::kMx, P},
+                 {Area::kDnssec, P},
+                 {Area::kDane, P},
+                 {Area::kStarttls, P},
+                 {Area::kMtaSts, N},
+                 {Area::kTlsRpt, P},
+                 {Area::kSpf, P},
+                 {Area::kDkim, P},
+                 {Area::kDmarc, P},
+                 {Area::kBimi, N}});
+}
+
 TEST(Score, EverythingRight) {
-  auto g = grade(report({{Area::kMx, P},
-                         {Area::kDnssec, P},
-                         {Area::kDane, P},
-                         {Area::kStarttls, P},
-                         {Area::kMtaSts, N},
-                         {Area::kTlsRpt, P},
-                         {Area::kSpf, P},
-                         {Area::kDkim, P},
-                         {Area::kDmarc, P},
-                         {Area::kBimi, N}}));
+  auto g = grade(everything_right());
   EXPECT_EQ(g.score, 100);
   EXPECT_EQ(g.letter, "A");
   EXPECT_FALSE(g.incomplete);
   EXPECT_TRUE(g.capped_by.empty());
+}
+
+TEST(Score, AnAreaNotTestedLeavesTheGradeIncomplete) {
+  auto r = everything_right();
+  std::erase_if(r.areas, [](const AreaReport& a) { return a.area == Area::kDkim; });
+  EXPECT_FALSE(grade(r).incomplete);
+  r.not_tested.push_back({Area::kDkim, "not guessed"});
+  auto g = grade(r);
+  EXPECT_TRUE(g.incomplete);
+  EXPECT_EQ(g.score, 100);                      // judged on what was tested
+  r.not_tested = {{Area::kBimi, "not asked"}};  // information only: weight 0
+  EXPECT_FALSE(grade(r).incomplete);
 }
 
 TEST(Score, DaneOrMtaStsEitherAuthenticates) {

@@ -84,6 +84,18 @@ inline std::vector<std::string> ids(const AreaReport& r) {
 // finding - the area's finding with that id; a test failure (and an empty finding) without one.
 const Finding& finding(const AreaReport& r, const std::string& id);
 
+// report_with - a Report of bare areas with these statuses (no findings, no data).
+inline Report report_with(std::initializer_list<std::pair<Area, Status>> areas) {
+  Report r;
+  for (const auto& [a, s] : areas) {
+    AreaReport ar;
+    ar.area = a;
+    ar.status = s;
+    r.areas.push_back(ar);
+  }
+  return r;
+}
+
 inline std::vector<std::string> ids(const std::vector<Finding>& findings) {
   std::vector<std::string> out;
   for (const auto& f : findings) out.push_back(f.id);
