@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "checks/dkim.hpp"
 #include "store/scan_store.hpp"
 #include "survey/domain_list.hpp"
 #include "survey/scan.hpp"
@@ -52,11 +54,12 @@ int status(const ScanCli& s) {
   if (!store) return usage_error(store.error().message);
   auto runs = store->runs();
   if (!runs) return usage_error(runs.error().message);
-  std::string out = fmt::format("{:>4}  {:<20}  {:>9}  {:>9}  {:>7}  {:>8}  {}\n", "run", "created",
-                                "done", "total", "leased", "rejected", "source");
+  std::string out =
+      fmt::format("{:>4}  {:<20}  {:>9}  {:>9}  {:>7}  {:>7}  {:>8}  {}\n", "run", "created",
+                  "done", "total", "leased", "retried", "rejected", "source");
   for (const auto& r : *runs) {
-    out += fmt::format("{:>4}  {:<20}  {:>9}  {:>9}  {:>7}  {:>8}  {}\n", r.id, r.created_at,
-                       r.done, r.total, r.leased, r.rejected, r.source);
+    out += fmt::format("{:>4}  {:<20}  {:>9}  {:>9}  {:>7}  {:>7}  {:>8}  {}\n", r.id, r.created_at,
+                       r.done, r.total, r.leased, r.retried, r.rejected, r.source);
   }
   if (runs->empty()) out += "no runs yet: mailcheck scan FILE --ehlo-name HOST\n";
   return write_all(out);
@@ -85,6 +88,7 @@ int export_run(const ScanCli& s) {
   if (csv) {
     std::string header = "domain,finished_at,attempts,grade,score";
     for (const char* a : mc::store::kAreaColumns) header += fmt::format(",{}", a);
+    header += ",retry_reason";
     std::cout << header << '\n';
   }
   auto r = store->results(s.export_run, [&](const mc::store::ResultRow& row) {
@@ -97,6 +101,7 @@ int export_run(const ScanCli& s) {
         fmt::format("{},{},{},{},{}", csv_field(row.domain), row.finished_at, row.attempts,
                     row.grade, row.score ? std::to_string(*row.score) : std::string());
     for (const auto& st : row.statuses) line += "," + st;
+    line += "," + csv_field(row.retry_reason);
     std::cout << line << '\n';
   });
   if (!r) return usage_error(r.error().message);
@@ -139,7 +144,9 @@ mc::Result<std::int64_t> new_run(mc::store::ScanStore& store, const ScanCli& s) 
   const nlohmann::json options{
       {"ehlo_name", s.common.ehlo_name},  {"resolvers", s.common.resolvers},
       {"timeout_s", s.common.timeout_s},  {"smtp_timeout_s", s.common.smtp_timeout_s},
-      {"allow_private", s.allow_private}, {"duplicates", list.duplicates}};
+      {"allow_private", s.allow_private}, {"duplicates", list.duplicates},
+      {"dkim_selectors", s.selectors},    {"per_ip", s.per_ip},
+      {"ip_interval_s", s.ip_interval_s}};
   return store.create_run(s.list == "-" ? "(standard input)" : s.list, options.dump(), list.domains,
                           static_cast<std::int64_t>(list.rejected.size()));
 }
@@ -147,8 +154,9 @@ mc::Result<std::int64_t> new_run(mc::store::ScanStore& store, const ScanCli& s) 
 void show_progress(const mc::survey::ScanProgress& p, bool tty) {
   const double rate = p.elapsed_s > 0 ? static_cast<double>(p.done) / p.elapsed_s : 0;
   const double eta = rate > 0 ? static_cast<double>(p.remaining) / rate : 0;
-  const std::string line = fmt::format("{} done, {} to go, {:.1f} domains/s, ETA {:.0f} s", p.done,
-                                       p.remaining, rate, eta);
+  const std::string line =
+      fmt::format("{} done, {} to go, {:.1f} domains/s, ETA {:.0f} s, {} undetermined, {} retried",
+                  p.done, p.remaining, rate, eta, p.undetermined, p.retried);
   if (tty) {
     std::fprintf(stderr, "\r%s\x1b[K", line.c_str());
   } else {
@@ -168,6 +176,22 @@ void add_scan(CLI::App& app, ScanCli& s) {
   s.cmd->add_flag("--allow-private", s.allow_private,
                   "Also connect to addresses that are not globally routable (a lab, an intranet)");
   s.cmd->add_flag("--quiet", s.quiet, "No progress lines");
+  s.cmd
+      ->add_option("--dkim-selector,--dkim-selectors", s.selectors,
+                   "DKIM selectors to look up (repeatable or comma-separated); without, DKIM is "
+                   "not tested (guessing costs 18 lookups a domain)")
+      ->delimiter(',');
+  s.cmd
+      ->add_option("--retry-after", s.retry_after_s,
+                   "Seconds before a result that may be transient (timeout, SERVFAIL, 4xx) is "
+                   "asked again, once (default 60)")
+      ->check(CLI::Range(0.0, 86400.0));
+  s.cmd->add_option("--per-ip", s.per_ip, "SMTP connections at once to one address (default 1)")
+      ->check(CLI::Range(1u, 64u));
+  s.cmd
+      ->add_option("--ip-interval", s.ip_interval_s,
+                   "Seconds between the starts of two connections to one address (default 0.2)")
+      ->check(CLI::Range(0.0, 3600.0));
   add_audit_options(s.cmd, s.common);
   s.status = s.cmd->add_subcommand("status", "List the runs of the scan database");
   s.status->add_option("--db", s.db, "Scan database");
@@ -191,6 +215,13 @@ int run_scan(ScanCli& s) {
         "page says who scans and how to opt out (see docs/scanning.md)");
   }
   if (std::string bad = validate_common(s.common); !bad.empty()) return usage_error(bad);
+  for (const auto& sel : s.selectors) {
+    if (!mc::checks::valid_selector(sel)) {
+      return usage_error(fmt::format(
+          "--dkim-selector '{}' is not a selector name (DNS labels of letters, digits, '-', '_')",
+          sel));
+    }
+  }
   // From here on a signal stops the scan cleanly: nothing new is claimed, what is in flight
   // finishes, and the run stays resumable.
   std::signal(SIGINT, on_signal);
@@ -221,7 +252,12 @@ int run_scan(ScanCli& s) {
   audit.smtp_timeouts = smtp_timeouts(s.common);
   audit.ehlo_name = s.common.ehlo_name;
   audit.public_only = !s.allow_private;
+  audit.dkim_selectors = s.selectors;
+  audit.guess_dkim_selectors = false;  // a survey looks up only the selectors it is given
   mc::survey::ScanOptions options(audit);
+  options.retry_delay = std::chrono::seconds(static_cast<std::int64_t>(s.retry_after_s));
+  options.politeness.per_ip = s.per_ip;
+  options.politeness.interval = std::chrono::milliseconds(std::llround(s.ip_interval_s * 1000));
   options.concurrency = s.concurrency;
   options.worker = mc::survey::worker_id();
   options.stop = &g_stop;
@@ -249,10 +285,11 @@ int run_scan(ScanCli& s) {
     return kExitInterrupted;
   }
   return write_all(fmt::format(
-      "run {}: {} domains audited in {:.1f} s ({:.1f}/s); results: "
-      "mailcheck scan export {} --db {}\n",
+      "run {}: {} domains audited in {:.1f} s ({:.1f}/s), {} SMTP connections ({} probes "
+      "shared); results: mailcheck scan export {} --db {}\n",
       run, done->done, done->elapsed_s,
-      done->elapsed_s > 0 ? static_cast<double>(done->done) / done->elapsed_s : 0, run, db));
+      done->elapsed_s > 0 ? static_cast<double>(done->done) / done->elapsed_s : 0,
+      done->connections, done->probes_reused, run, db));
 }
 
 }  // namespace cli

@@ -2,6 +2,8 @@
 // (src/survey/scan.hpp, src/store/scan_store.hpp), resume a run, list runs, export results.
 //
 //   mailcheck scan FILE|- --ehlo-name HOST [--db FILE] [--concurrency N] [--allow-private]
+//                 [--dkim-selector S ...] [--retry-after SECONDS] [--per-ip N]
+//                 [--ip-interval SECONDS]
 //   mailcheck scan --resume RUN [--db FILE] ...
 //   mailcheck scan status [--db FILE]
 //   mailcheck scan export RUN [--format ndjson|csv] [--db FILE]
@@ -13,6 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "cli_common.hpp"
 
@@ -31,6 +34,10 @@ struct ScanCli {
   unsigned concurrency = 32;
   bool allow_private = false;
   bool quiet = false;
+  std::vector<std::string> selectors;  // DKIM selectors to look up; none: DKIM not tested
+  double retry_after_s = 60;
+  unsigned per_ip = 1;
+  double ip_interval_s = 0.2;
 };
 
 void add_scan(CLI::App& app, ScanCli& s);

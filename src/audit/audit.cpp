@@ -107,6 +107,10 @@ struct Progress {
   }
 };
 
+bool tests_dkim(const AuditOptions& options) {
+  return options.guess_dkim_selectors || !options.dkim_selectors.empty();
+}
+
 // store - a collection branch: await it, keep its data, decide what can now be decided.
 template <class T>
 asio::awaitable<void> store(Progress& p, std::optional<T>& slot, asio::awaitable<T> task) {
@@ -124,6 +128,7 @@ asio::awaitable<void> mail_path(Progress& p, dns::Resolver& resolver,
   t.deadline = start + options.timeout;
   t.ehlo_name = options.ehlo_name;
   t.public_only = options.public_only;
+  t.prober = options.prober;
   // Once the MX hosts are known: TLSA and SMTP probes, and whether those hosts pass SPF.
   co_await (store(p, p.data.transport, checks::collect_transport(resolver, *p.data.mx, t, start)) &&
             store(p, p.data.mx_spf, checks::authorise_mx(resolver, *p.data.mx, options.domain)));
@@ -143,15 +148,18 @@ asio::awaitable<void> collect(Progress& p, dns::Resolver& resolver,
   auto reachability = [&]() -> asio::awaitable<void> {
     p.data.root = co_await resolver.query(".", dns::rrtype::kSoa);
   };
-  co_await (
-      mail_path(p, resolver, start) && reachability() &&
-      store(p, p.data.zone, checks::collect_zone(resolver, d, start)) &&
-      store(p, p.data.spf, checks::collect_spf(resolver, d, start)) &&
-      store(p, p.data.dmarc, checks::collect_dmarc(resolver, d, start)) &&
-      store(p, p.data.dkim, checks::collect_dkim(resolver, d, options.dkim_selectors, start)) &&
-      store(p, p.data.tls_rpt, checks::collect_tls_rpt(resolver, d, start)) &&
-      store(p, p.data.bimi, checks::collect_bimi(resolver, d, start)) &&
-      store(p, p.data.mta_sts, checks::collect_mta_sts(resolver, d, mta_sts_options, start)));
+  auto dkim = [&]() -> asio::awaitable<void> {
+    if (!tests_dkim(options)) co_return;  // no area: listed as not tested
+    co_await store(p, p.data.dkim,
+                   checks::collect_dkim(resolver, d, options.dkim_selectors, start));
+  };
+  co_await (mail_path(p, resolver, start) && reachability() &&
+            store(p, p.data.zone, checks::collect_zone(resolver, d, start)) &&
+            store(p, p.data.spf, checks::collect_spf(resolver, d, start)) &&
+            store(p, p.data.dmarc, checks::collect_dmarc(resolver, d, start)) && dkim() &&
+            store(p, p.data.tls_rpt, checks::collect_tls_rpt(resolver, d, start)) &&
+            store(p, p.data.bimi, checks::collect_bimi(resolver, d, start)) &&
+            store(p, p.data.mta_sts, checks::collect_mta_sts(resolver, d, mta_sts_options, start)));
 }
 
 // open_resolver - the validating resolver of one run, bounded by the run's deadline.
@@ -237,14 +245,24 @@ asio::awaitable<Result<Report>> audit_domain(AuditOptions options, AreaCallback 
   auto executor = co_await asio::this_coro::executor;
   dns::ResolverConfig rc = options.resolver;
   rc.public_only = rc.public_only || options.public_only;
-  auto resolver = dns::Resolver::create(executor, rc);
+  auto resolver = options.shared_resolver != nullptr
+                      ? Result<std::unique_ptr<dns::Resolver>>(options.shared_resolver->handle())
+                      : dns::Resolver::create(executor, rc);
   if (!resolver) co_return tl::unexpected(resolver.error());
   (*resolver)->set_deadline(start + options.timeout);
 
   Report report = report_header(options.domain, (*resolver)->summary());
   Progress progress(options, std::move(on_area), start);
   co_await collect(progress, **resolver, start);
-  for (auto& area : progress.areas) report.areas.push_back(std::move(*area));
+  for (auto& area : progress.areas) {
+    if (area) report.areas.push_back(std::move(*area));
+  }
+  if (!tests_dkim(options)) {
+    report.not_tested.push_back(
+        {Area::kDkim,
+         "DKIM selectors were not guessed (DNS cannot list them; a survey looks up only the "
+         "selectors it is given with --dkim-selector)"});
+  }
   report.dns_failure = dns_failure(progress, report.resolver);
   report.data = std::make_shared<const AuditData>(std::move(progress.data));
   if (!report.dns_failure) report.grade = grade(report);

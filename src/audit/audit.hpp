@@ -30,13 +30,20 @@ struct AuditOptions {
   dns::ResolverConfig resolver;
   std::chrono::milliseconds timeout{60000};  // the whole audit
   std::vector<std::string> dkim_selectors;   // used by the dkim check
-  std::string ca_file;                       // extra web-PKI CAs, used by TLS checks
-  net::SmtpTimeouts smtp_timeouts;           // per step of each SMTP probe
+  // Without dkim_selectors: look up the common ones (18 lookups), or leave DKIM not tested.
+  bool guess_dkim_selectors = true;
+  std::string ca_file;              // extra web-PKI CAs, used by TLS checks
+  net::SmtpTimeouts smtp_timeouts;  // per step of each SMTP probe
   std::string ehlo_name = "mailcheck.invalid";
   std::time_t now = 0;  // certificate checks' clock; 0 = the real time
   // The SSRF guard of a public service: never connect to (nor let the resolver query) an address
   // that is not globally routable (core/address_class.hpp); such hosts become findings.
   bool public_only = false;
+  // A long-lived resolver to share (its cache) instead of a fresh one per audit, which then uses
+  // a handle() of it with this audit's deadline; `resolver` is ignored. It must outlive the audit
+  // and run on the audit's executor.
+  const dns::Resolver* shared_resolver = nullptr;
+  checks::Prober prober;  // how SMTP servers are probed; empty: directly (net::probe_smtp)
 };
 
 // AreaCallback - called on the audit's executor as soon as an area is decided.

@@ -268,7 +268,8 @@ asio::awaitable<std::vector<net::ProbeResult>> probe_host(const MxHost& host,
     }
     net::SmtpTimeouts to = options.timeouts;
     to.overall = options.deadline;  // every step ends by the audit's deadline
-    probes.push_back(net::probe_smtp(std::move(t), to));
+    probes.push_back(options.prober ? options.prober(std::move(t), to)
+                                    : net::probe_smtp(std::move(t), to));
   }
   co_return co_await when_all(std::move(probes));
 }

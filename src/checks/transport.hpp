@@ -10,6 +10,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -86,6 +87,12 @@ struct TransportData {
 std::vector<std::vector<std::string>> probe_plan(const MxData& mx,
                                                  std::vector<std::vector<std::string>>& skipped);
 
+// Prober - how collect_transport reaches one address: net::probe_smtp unless set. The survey
+// scanner's (survey/probes.hpp) connects once per (host, address, port) for the whole run and
+// judges DANE per domain from the captured chain (net::verify_dane).
+using Prober =
+    std::function<boost::asio::awaitable<net::ProbeResult>(net::ProbeTarget, net::SmtpTimeouts)>;
+
 struct TransportOptions {
   net::SmtpTimeouts timeouts;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
@@ -99,6 +106,7 @@ struct TransportOptions {
   // depends on the domain it was made for; the chain is kept (tls.chain_der) so that another
   // domain's verdict can be computed again from it, never reused.
   std::string recipient_domain;
+  Prober prober;  // empty: net::probe_smtp
 };
 
 boost::asio::awaitable<TransportData> collect_transport(

@@ -23,23 +23,42 @@ namespace asio = boost::asio;
 
 namespace mc::dns {
 
+// Context - one libunbound context and the watch on its result pipe, shared by every handle.
+struct Resolver::Context : std::enable_shared_from_this<Context> {
+  Context(asio::any_io_executor ex, ub_ctx* c, ResolverConfig cfg)
+      : executor(std::move(ex)),
+        ctx(c, &ub_ctx_delete),
+        fd(executor, ::dup(ub_fd(c))),
+        config(std::move(cfg)) {}
+  void watch_fd();
+  void finish_one();
+
+  asio::any_io_executor executor;
+  std::unique_ptr<ub_ctx, void (*)(ub_ctx*)> ctx;
+  asio::posix::stream_descriptor fd;
+  ResolverConfig config;
+  std::size_t in_flight = 0;
+  bool watching = false;
+};
+
 // Pending - one lookup in flight. Owned by the query's coroutine frame; if that frame goes away
 // before the answer (a cancelled or destroyed coroutine), the destructor cancels the lookup so no
-// callback can reach freed memory, and keeps the in-flight count right.
+// callback can reach freed memory, and keeps the in-flight count right. It holds the context, so
+// a lookup outlives neither.
 struct Resolver::Pending {
-  Pending(Resolver& r, const asio::any_io_executor& ex) : resolver(r), timer(ex) {}
+  explicit Pending(std::shared_ptr<Context> c) : context(std::move(c)), timer(context->executor) {}
   ~Pending() {
     if (registered) {
       // ub_cancel fails only when the callback already ran (done is then true).
-      if (!done) (void)ub_cancel(resolver.ctx_.get(), async_id);
-      resolver.finish_one();
+      if (!done) (void)ub_cancel(context->ctx.get(), async_id);
+      context->finish_one();
     }
     if (result != nullptr) ub_resolve_free(result);
   }
   Pending(const Pending&) = delete;
   Pending& operator=(const Pending&) = delete;
 
-  Resolver& resolver;
+  std::shared_ptr<Context> context;
   asio::steady_timer timer;
   int async_id = 0;
   bool registered = false;
@@ -125,6 +144,33 @@ Result<void> validate_trust_anchor_file(const std::string& path) {
   return {};
 }
 
+namespace {
+
+// set_cache_bounds - memory limits and a TTL cap for a long-lived context. The budget is split as
+// unbound's own defaults are: rrset cache twice the message cache, the key cache a quarter.
+Result<void> set_cache_bounds(ub_ctx* ctx, const ResolverConfig& config) {
+  std::vector<std::pair<const char*, std::string>> options;
+  if (config.cache_bytes > 0) {
+    const std::size_t unit = std::max<std::size_t>(config.cache_bytes / 4, 64 * 1024);
+    options.emplace_back("msg-cache-size:", std::to_string(unit));
+    options.emplace_back("rrset-cache-size:", std::to_string(2 * unit));
+    options.emplace_back("key-cache-size:", std::to_string(unit));
+  }
+  if (config.cache_max_ttl.count() > 0) {
+    options.emplace_back("cache-max-ttl:", std::to_string(config.cache_max_ttl.count()));
+    options.emplace_back("cache-max-negative-ttl:", std::to_string(config.cache_max_ttl.count()));
+  }
+  for (const auto& [name, value] : options) {
+    if (const int rc = ub_ctx_set_option(ctx, name, value.c_str()); rc != 0) {
+      return make_error(ErrorKind::kConfig, fmt::format("cannot set the resolver's {} {}: {}", name,
+                                                        value, ub_strerror(rc)));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Resolver>> Resolver::create(asio::any_io_executor executor,
                                                    const ResolverConfig& config) {
   for (const auto& f : config.forwarders) {
@@ -185,6 +231,7 @@ Result<std::unique_ptr<Resolver>> Resolver::create(asio::any_io_executor executo
       }
     }
   }
+  if (auto ok = set_cache_bounds(raw, config); !ok) return tl::unexpected(ok.error());
   // RFC 9715 / DNS flag day 2020: avoid IP fragmentation.
   (void)ub_ctx_set_option(raw, "edns-buffer-size:", "1232");
   // unbound keeps the full reason for a validation failure (signature expired, no DS matching a
@@ -193,22 +240,22 @@ Result<std::unique_ptr<Resolver>> Resolver::create(asio::any_io_executor executo
       !ok) {
     return tl::unexpected(ok.error());
   }
-  return std::unique_ptr<Resolver>(new Resolver(std::move(executor), ctx.release(), config));
+  auto context = std::make_shared<Context>(std::move(executor), ctx.release(), config);
+  return std::unique_ptr<Resolver>(new Resolver(std::move(context)));
 }
-
-Resolver::Resolver(asio::any_io_executor executor, ub_ctx* ctx, ResolverConfig config)
-    : executor_(std::move(executor)),
-      ctx_(ctx, &ub_ctx_delete),
-      fd_(executor_, ::dup(ub_fd(ctx))),
-      config_(std::move(config)) {}
 
 Resolver::~Resolver() = default;
 
+std::unique_ptr<Resolver> Resolver::handle() const {
+  return std::unique_ptr<Resolver>(new Resolver(context_));
+}
+
 ResolverSummary Resolver::summary() const {
+  const ResolverConfig& config = context_->config;
   ResolverSummary s;
-  s.mode = config_.forwarders.empty() ? "recursive" : "forwarding";
-  s.forwarders = config_.forwarders;
-  s.trust_anchor = config_.trust_anchor_file;
+  s.mode = config.forwarders.empty() ? "recursive" : "forwarding";
+  s.forwarders = config.forwarders;
+  s.trust_anchor = config.trust_anchor_file;
   return s;
 }
 
@@ -220,35 +267,36 @@ void Resolver::on_result(void* arg, int err, ub_result* result) {
   p->timer.cancel();
 }
 
-void Resolver::watch_fd() {
-  if (watching_ || in_flight_ == 0) return;
-  watching_ = true;
-  // The wait may complete after the Resolver is gone (an audit on a long-lived loop ends and
-  // frees it while the cancelled wait is still queued): the handler checks that it is alive.
-  auto on_ready = [this, alive = std::weak_ptr<bool>(alive_)](boost::system::error_code ec) {
-    if (alive.expired()) return;
-    watching_ = false;
-    if (!ec) ub_process(ctx_.get());  // runs on_result for every finished lookup
-    watch_fd();
+void Resolver::Context::watch_fd() {
+  if (watching || in_flight == 0) return;
+  watching = true;
+  // The wait may complete after the context is gone (the last handle and lookup ended while the
+  // cancelled wait was still queued): the handler checks that it is alive.
+  auto on_ready = [self = weak_from_this()](boost::system::error_code ec) {
+    auto context = self.lock();
+    if (!context) return;
+    context->watching = false;
+    if (!ec) ub_process(context->ctx.get());  // runs on_result for every finished lookup
+    context->watch_fd();
   };
   // asio watches descriptors edge-triggered: a result that arrived while nothing was waiting (an
   // edge already consumed) would never wake a new wait, so look before waiting.
-  if (ub_poll(ctx_.get()) != 0) {
-    asio::post(executor_, [on_ready] { on_ready({}); });
+  if (ub_poll(ctx.get()) != 0) {
+    asio::post(executor, [on_ready] { on_ready({}); });
     return;
   }
-  fd_.async_wait(asio::posix::stream_descriptor::wait_read, on_ready);
+  fd.async_wait(asio::posix::stream_descriptor::wait_read, on_ready);
 }
 
-void Resolver::finish_one() {
+void Resolver::Context::finish_one() {
   // With nothing in flight, stop waiting so that io_context::run() can return.
-  if (--in_flight_ == 0 && watching_) fd_.cancel();
+  if (--in_flight == 0 && watching) fd.cancel();
 }
 
 asio::awaitable<Answer> Resolver::query(std::string name, std::uint16_t type) {
   const auto start = std::chrono::steady_clock::now();
   const std::string qname = normalize_dns_name(name);
-  const auto expiry = std::min(start + config_.query_timeout, deadline_);
+  const auto expiry = std::min(start + context_->config.query_timeout, deadline_);
   if (expiry <= start) {
     Answer a;
     a.qname = qname;
@@ -257,16 +305,16 @@ asio::awaitable<Answer> Resolver::query(std::string name, std::uint16_t type) {
     a.error = "the audit deadline had passed before this lookup";
     co_return a;
   }
-  auto pending = std::make_unique<Pending>(*this, executor_);
+  auto pending = std::make_unique<Pending>(context_);
   pending->timer.expires_at(expiry);
   const std::string wire_name = qname == "." ? qname : qname + ".";
-  int rc = ub_resolve_async(ctx_.get(), wire_name.c_str(), type, 1 /* IN */, pending.get(),
+  int rc = ub_resolve_async(context_->ctx.get(), wire_name.c_str(), type, 1 /* IN */, pending.get(),
                             &Resolver::on_result, &pending->async_id);
-  ++queries_sent_;
+  ++lookups_;
   if (rc != 0) co_return answer_from_result(qname, type, rc, nullptr);
   pending->registered = true;
-  ++in_flight_;
-  watch_fd();
+  ++context_->in_flight;
+  context_->watch_fd();
   co_await pending->timer.async_wait(asio::as_tuple(asio::use_awaitable));
   Answer answer;
   const double waited_ms = elapsed_ms(start);

@@ -10,6 +10,11 @@
 //
 // Deadlines: every query has its own timeout, capped by an overall deadline (set_deadline); a query
 // that runs past it is cancelled (ub_cancel) and answers Outcome::kTimeout.
+//
+// Sharing: a long-lived caller (the survey scanner) creates one Resolver per thread and gives
+// every audit a handle() of it: the handles share the libunbound context (its cache, so DNSKEY and
+// DS of a zone are fetched and validated once per run, not once per domain) and each has its own
+// deadline and lookup count. A context lives as long as its last handle or lookup.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -42,6 +47,10 @@ struct ResolverConfig {
   // globally routable (private, loopback, link-local, CGNAT, ...), whatever the delegations say.
   // Forwarders the operator configured are still used.
   bool public_only = false;
+  // Cache bounds for a long-lived context (0: libunbound's defaults, 4 MB message and rrset
+  // caches). cache_max_ttl caps how long any answer is reused, whatever its TTL says.
+  std::size_t cache_bytes = 0;
+  std::chrono::seconds cache_max_ttl{0};
 };
 
 // validate_forwarder - check "IP[@PORT]" syntax; the error says what is wrong.
@@ -58,29 +67,27 @@ class Resolver {
   Resolver(const Resolver&) = delete;
   Resolver& operator=(const Resolver&) = delete;
 
+  // handle - another Resolver on the same context and cache, with no deadline and its own count.
+  // Use it on this Resolver's executor (one context validates on one thread).
+  std::unique_ptr<Resolver> handle() const;
+
   // query - look up (name, type, class IN). Never throws for DNS failures: see Answer::outcome.
   boost::asio::awaitable<Answer> query(std::string name, std::uint16_t type);
 
   void set_deadline(std::chrono::steady_clock::time_point deadline) { deadline_ = deadline; }
   ResolverSummary summary() const;
-  std::size_t queries_sent() const { return queries_sent_; }
+  // lookups - how many lookups this handle asked for (answered from the cache or not).
+  std::size_t lookups() const { return lookups_; }
 
  private:
+  struct Context;
   struct Pending;
-  Resolver(boost::asio::any_io_executor executor, ub_ctx* ctx, ResolverConfig config);
+  explicit Resolver(std::shared_ptr<Context> context) : context_(std::move(context)) {}
   static void on_result(void* arg, int err, ub_result* result);
-  void watch_fd();
-  void finish_one();
 
-  boost::asio::any_io_executor executor_;
-  std::unique_ptr<ub_ctx, void (*)(ub_ctx*)> ctx_;
-  boost::asio::posix::stream_descriptor fd_;
-  ResolverConfig config_;
+  std::shared_ptr<Context> context_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
-  std::size_t in_flight_ = 0;
-  bool watching_ = false;
-  std::size_t queries_sent_ = 0;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // expires with the Resolver
+  std::size_t lookups_ = 0;
 };
 
 // answer_from_result - turn a libunbound result into an Answer (exposed for tests).

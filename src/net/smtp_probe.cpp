@@ -16,6 +16,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <memory>
 #include <variant>
 
 #include "core/clock.hpp"
@@ -123,6 +124,31 @@ DaneOutcome configure_dane(SSL* ssl, const ProbeTarget& t) {
   return d;
 }
 
+// read_dane - OpenSSL's DANE verdict on a verified chain (the handshake's, or verify_dane's).
+void read_dane(SSL* ssl, DaneOutcome& d) {
+  if (!d.enabled) return;
+  const long verify = SSL_get_verify_result(ssl);
+  std::uint8_t usage = 0, selector = 0, mtype = 0;
+  const unsigned char* data = nullptr;
+  std::size_t dlen = 0;
+  const int depth = SSL_get0_dane_tlsa(ssl, &usage, &selector, &mtype, &data, &dlen);
+  d.authenticated = verify == X509_V_OK && depth >= 0;
+  d.verify_error = verify;
+  d.match_depth = depth;
+  if (depth >= 0 && data != nullptr) {
+    policy::TlsaRecord m;
+    m.usage = usage;
+    m.selector = selector;
+    m.matching_type = mtype;
+    m.data.assign(data, data + dlen);
+    d.matched = std::move(m);
+  }
+  if (!d.authenticated) {
+    d.error = verify != X509_V_OK ? X509_verify_cert_error_string(verify)
+                                  : "no TLSA record matched the certificate chain";
+  }
+}
+
 void read_tls_session(SSL* ssl, TlsSession& s) {
   s.version = SSL_version(ssl);
   if (const SSL_CIPHER* c = SSL_get_current_cipher(ssl)) s.cipher = SSL_CIPHER_get_name(c);
@@ -149,28 +175,7 @@ void read_tls_session(SSL* ssl, TlsSession& s) {
       }
     }
   }
-  if (s.dane.enabled) {
-    const long verify = SSL_get_verify_result(ssl);
-    std::uint8_t usage = 0, selector = 0, mtype = 0;
-    const unsigned char* data = nullptr;
-    std::size_t dlen = 0;
-    const int depth = SSL_get0_dane_tlsa(ssl, &usage, &selector, &mtype, &data, &dlen);
-    s.dane.authenticated = verify == X509_V_OK && depth >= 0;
-    s.dane.verify_error = verify;
-    s.dane.match_depth = depth;
-    if (depth >= 0 && data != nullptr) {
-      policy::TlsaRecord m;
-      m.usage = usage;
-      m.selector = selector;
-      m.matching_type = mtype;
-      m.data.assign(data, data + dlen);
-      s.dane.matched = std::move(m);
-    }
-    if (!s.dane.authenticated) {
-      s.dane.error = verify != X509_V_OK ? X509_verify_cert_error_string(verify)
-                                         : "no TLSA record matched the certificate chain";
-    }
-  }
+  read_dane(ssl, s.dane);
 }
 
 // after_tls - the handshake, EHLO again, QUIT, over the TLS stream.
@@ -349,6 +354,73 @@ std::string_view protocol_name(int version) {
     default:
       return "unknown";
   }
+}
+
+namespace {
+
+struct CertStackFree {
+  void operator()(STACK_OF(X509) * s) const { sk_X509_pop_free(s, X509_free); }
+};
+
+// dane_context - the TLS client context of the probes (empty trust store: DANE is the only
+// authentication asked of OpenSSL here), made once.
+SSL_CTX* dane_context() {
+  static SSL_CTX* const ctx = [] {
+    SSL_CTX* c = SSL_CTX_new(TLS_client_method());
+    if (c != nullptr) SSL_CTX_dane_enable(c);
+    return c;
+  }();
+  return ctx;
+}
+
+}  // namespace
+
+DaneOutcome verify_dane(const std::vector<std::string>& chain_der, const ProbeTarget& target) {
+  if (target.tlsa.empty()) return {};
+  DaneOutcome d;
+  if (chain_der.empty()) {
+    d.error = "the server sent no certificate";
+    return d;
+  }
+  std::unique_ptr<SSL, decltype(&SSL_free)> ssl(dane_context() ? SSL_new(dane_context()) : nullptr,
+                                                SSL_free);
+  if (!ssl) {
+    d.error = "OpenSSL could not make a DANE verifier: " + openssl_errors();
+    return d;
+  }
+  d = configure_dane(ssl.get(), target);
+  if (!d.enabled) return d;
+  // The chain as the server sent it: the leaf, then the rest as untrusted intermediates.
+  std::unique_ptr<STACK_OF(X509), CertStackFree> chain(sk_X509_new_null());
+  std::vector<X509*> certs;
+  for (const auto& der : chain_der) {
+    const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+    X509* x = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+    if (x == nullptr) {
+      ERR_clear_error();
+      d.error = "a certificate of the chain does not parse";
+      return d;
+    }
+    sk_X509_push(chain.get(), x);
+  }
+  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> vctx(X509_STORE_CTX_new(),
+                                                                       X509_STORE_CTX_free);
+  // What the handshake does (ssl_verify_cert_chain): the SSL's store, DANE state and parameters.
+  if (!vctx || X509_STORE_CTX_init(vctx.get(), SSL_CTX_get_cert_store(dane_context()),
+                                   sk_X509_value(chain.get(), 0), chain.get()) != 1) {
+    d.enabled = false;
+    d.error = "OpenSSL could not start the verification: " + openssl_errors();
+    return d;
+  }
+  X509_STORE_CTX_set_ex_data(vctx.get(), SSL_get_ex_data_X509_STORE_CTX_idx(), ssl.get());
+  X509_STORE_CTX_set_default(vctx.get(), "ssl_server");
+  X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(vctx.get()), SSL_get0_param(ssl.get()));
+  X509_STORE_CTX_set0_dane(vctx.get(), SSL_get0_dane(ssl.get()));
+  (void)X509_verify_cert(vctx.get());
+  SSL_set_verify_result(ssl.get(), X509_STORE_CTX_get_error(vctx.get()));
+  ERR_clear_error();
+  read_dane(ssl.get(), d);
+  return d;
 }
 
 }  // namespace mc::net

@@ -99,4 +99,9 @@ struct ProbeResult {
 
 boost::asio::awaitable<ProbeResult> probe_smtp(ProbeTarget target, SmtpTimeouts timeouts = {});
 
+// verify_dane - OpenSSL's DANE verdict on a chain already captured (DER, leaf first, as the
+// server sent it) for target's TLSA records and reference identifiers: the same verifier and
+// parameters the handshake uses, for a probe observed once and judged per recipient domain.
+DaneOutcome verify_dane(const std::vector<std::string>& chain_der, const ProbeTarget& target);
+
 }  // namespace mc::net

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 #include "core/clock.hpp"
 
@@ -46,6 +47,15 @@ CREATE TABLE IF NOT EXISTS results (
 );
 )sql";
 
+// Migrations: kMigrations[i] takes a database from version i + 1 to i + 2.
+constexpr std::array<const char*, kSchemaVersion - 1> kMigrations = {
+    R"sql(
+ALTER TABLE jobs ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN retry_reason TEXT;
+ALTER TABLE results ADD COLUMN retry_reason TEXT;
+)sql",
+};
+
 Error failed(const Database& db, std::string_view what) {
   return Error{ErrorKind::kInternal, fmt::format("database: {}: {}", what, db.message())};
 }
@@ -73,16 +83,25 @@ Result<ScanStore> ScanStore::open(const std::string& path) {
                                   "mailcheck or another --db",
                                   path, v, kSchemaVersion));
   }
-  if (v == 0) {
+  if (v == 0 && tables > 0) {
     // A new file, or one that is something else: only an empty one becomes a scan database.
-    if (tables > 0) {
-      return make_error(
-          ErrorKind::kConfig,
-          fmt::format("{} is not a MailCheck scan database; give another --db", path));
-    }
+    return make_error(ErrorKind::kConfig,
+                      fmt::format("{} is not a MailCheck scan database; give another --db", path));
+  }
+  if (v < kSchemaVersion) {
+    // A new database gets version 1 and then every migration, as an old one does: one schema.
     auto tx = Transaction::begin(*db);
     if (!tx) return tl::unexpected(tx.error());
-    if (auto r = db->exec(kSchema); !r) return tl::unexpected(r.error());
+    if (v == 0) {
+      if (auto r = db->exec(kSchema); !r) return tl::unexpected(r.error());
+      v = 1;
+    }
+    for (; v < kSchemaVersion; ++v) {
+      if (auto r = db->exec(kMigrations[static_cast<std::size_t>(v - 1)]); !r) {
+        return make_error(r.error().kind, fmt::format("{}: upgrading the schema to version {}: {}",
+                                                      path, v + 1, r.error().message));
+      }
+    }
     if (auto r = db->exec(fmt::format("PRAGMA user_version = {}", kSchemaVersion)); !r) {
       return tl::unexpected(r.error());
     }
@@ -129,16 +148,18 @@ Result<std::vector<Job>> ScanStore::claim(std::int64_t run, const std::string& w
   {
     auto s = db_.prepare(
         "UPDATE jobs SET state = 'leased', worker = ?1, lease_until = ?2, attempts = attempts + 1 "
-        "WHERE run_id = ?3 AND seq IN (SELECT seq FROM jobs WHERE run_id = ?3 AND (state = "
-        "'pending' OR (state = 'leased' AND lease_until < ?4)) ORDER BY seq LIMIT ?5) "
-        "RETURNING seq, domain, attempts");
+        "WHERE run_id = ?3 AND seq IN (SELECT seq FROM jobs WHERE run_id = ?3 AND ((state = "
+        "'pending' AND not_before <= ?4) OR (state = 'leased' AND lease_until < ?4)) ORDER BY "
+        "seq LIMIT ?5) RETURNING seq, domain, attempts, retry_reason");
     if (!s) return tl::unexpected(s.error());
     s->bind(1, worker)
         .bind(2, now + lease_seconds)
         .bind(3, run)
         .bind(4, now)
         .bind(5, static_cast<std::int64_t>(batch));
-    while (s->step()) out.push_back({s->integer(0), s->text(1), static_cast<int>(s->integer(2))});
+    while (s->step()) {
+      out.push_back({s->integer(0), s->text(1), static_cast<int>(s->integer(2)), s->text(3)});
+    }
     if (!s->ok()) return tl::unexpected(failed(db_, "claiming jobs"));
   }  // the statement is finalised before COMMIT
   if (auto r = tx->commit(); !r) return tl::unexpected(r.error());
@@ -159,8 +180,8 @@ Result<bool> ScanStore::complete(std::int64_t run, const Job& job, const std::st
   if (db_.changes() != 1) return false;  // the lease was lost: another worker has it
   auto insert = db_.prepare(
       "INSERT OR REPLACE INTO results (run_id, domain, seq, finished_at, attempts, grade, score, "
-      "mx, dnssec, dane, starttls, mta_sts, tls_rpt, spf, dkim, dmarc, bimi, report) VALUES "
-      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "mx, dnssec, dane, starttls, mta_sts, tls_rpt, spf, dkim, dmarc, bimi, report, "
+      "retry_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!insert) return tl::unexpected(insert.error());
   insert->bind(1, run).bind(2, job.domain).bind(3, job.seq).bind(4, row.finished_at);
   insert->bind(5, static_cast<std::int64_t>(row.attempts));
@@ -183,9 +204,52 @@ Result<bool> ScanStore::complete(std::int64_t run, const Job& job, const std::st
     }
   }
   insert->bind(18, row.report);
+  if (row.retry_reason.empty()) {
+    insert->bind_null(19);
+  } else {
+    insert->bind(19, row.retry_reason);
+  }
   if (insert->step(), !insert->ok()) return tl::unexpected(failed(db_, "storing " + job.domain));
   if (auto r = tx->commit(); !r) return tl::unexpected(r.error());
   return true;
+}
+
+Result<bool> ScanStore::retry_later(std::int64_t run, const Job& job, const std::string& worker,
+                                    std::int64_t not_before, const std::string& reason) {
+  auto s = db_.prepare(
+      "UPDATE jobs SET state = 'pending', worker = NULL, lease_until = NULL, not_before = ?, "
+      "retry_reason = ? WHERE run_id = ? AND seq = ? AND state = 'leased' AND worker = ?");
+  if (!s) return tl::unexpected(s.error());
+  s->bind(1, not_before).bind(2, reason).bind(3, run).bind(4, job.seq).bind(5, worker);
+  if (s->step(), !s->ok()) return tl::unexpected(failed(db_, "re-queueing " + job.domain));
+  return db_.changes() == 1;
+}
+
+Result<void> ScanStore::unclaim(std::int64_t run, const std::string& worker,
+                                const std::vector<Job>& jobs) {
+  auto tx = Transaction::begin(db_);
+  if (!tx) return tl::unexpected(tx.error());
+  {
+    auto s = db_.prepare(
+        "UPDATE jobs SET state = 'pending', worker = NULL, lease_until = NULL, attempts = "
+        "attempts - 1 WHERE run_id = ? AND seq = ? AND state = 'leased' AND worker = ?");
+    if (!s) return tl::unexpected(s.error());
+    for (const auto& j : jobs) {
+      s->reset().bind(1, run).bind(2, j.seq).bind(3, worker);
+      if (s->step(), !s->ok()) return tl::unexpected(failed(db_, "returning " + j.domain));
+    }
+  }
+  return tx->commit();
+}
+
+Result<std::optional<std::int64_t>> ScanStore::next_due(std::int64_t run) {
+  auto s = db_.prepare("SELECT min(not_before) FROM jobs WHERE run_id = ? AND state = 'pending'");
+  if (!s) return tl::unexpected(s.error());
+  s->bind(1, run);
+  std::optional<std::int64_t> due;
+  if (s->step() && !s->is_null(0)) due = s->integer(0);
+  if (!s->ok()) return tl::unexpected(failed(db_, "reading the queue"));
+  return due;
 }
 
 Result<std::int64_t> ScanStore::release(std::int64_t run,
@@ -221,13 +285,14 @@ Result<std::vector<RunStatus>> ScanStore::runs() {
       "SELECT r.id, r.created_at, r.source, r.total, r.rejected, "
       "(SELECT count(*) FROM jobs j WHERE j.run_id = r.id AND j.state = 'pending'), "
       "(SELECT count(*) FROM jobs j WHERE j.run_id = r.id AND j.state = 'leased'), "
-      "(SELECT count(*) FROM jobs j WHERE j.run_id = r.id AND j.state = 'done') "
+      "(SELECT count(*) FROM jobs j WHERE j.run_id = r.id AND j.state = 'done'), "
+      "(SELECT count(*) FROM results x WHERE x.run_id = r.id AND x.retry_reason IS NOT NULL) "
       "FROM runs r ORDER BY r.id");
   if (!s) return tl::unexpected(s.error());
   std::vector<RunStatus> out;
   while (s->step()) {
     out.push_back({s->integer(0), s->text(1), s->text(2), s->integer(3), s->integer(4),
-                   s->integer(5), s->integer(6), s->integer(7)});
+                   s->integer(5), s->integer(6), s->integer(7), s->integer(8)});
   }
   if (!s->ok()) return tl::unexpected(failed(db_, "listing runs"));
   return out;
@@ -246,7 +311,8 @@ Result<void> ScanStore::results(std::int64_t run,
                                 const std::function<void(const ResultRow&)>& each) {
   auto s = db_.prepare(
       "SELECT domain, finished_at, attempts, grade, score, mx, dnssec, dane, starttls, mta_sts, "
-      "tls_rpt, spf, dkim, dmarc, bimi, report FROM results WHERE run_id = ? ORDER BY seq");
+      "tls_rpt, spf, dkim, dmarc, bimi, report, retry_reason FROM results WHERE run_id = ? "
+      "ORDER BY seq");
   if (!s) return tl::unexpected(s.error());
   s->bind(1, run);
   while (s->step()) {
@@ -259,6 +325,7 @@ Result<void> ScanStore::results(std::int64_t run,
     for (std::size_t i = 0; i < r.statuses.size(); ++i)
       r.statuses[i] = s->text(static_cast<int>(5 + i));
     r.report = s->text(15);
+    r.retry_reason = s->text(16);
     each(r);
   }
   if (!s->ok()) return tl::unexpected(failed(db_, "reading results"));

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -26,7 +27,7 @@ def audit_args():
     env = labenv.lab_env(ARGS.lab_dir)
     return ["--resolver", env["LAB_RESOLVER"], "--trust-anchor", env["LAB_TRUST_ANCHOR"],
             "--ca-file", env["LAB_CA"], "--timeout", "20", "--ehlo-name", "scanner.lab.test",
-            "--allow-private"]
+            "--allow-private", "--retry-after", "1"]
 
 
 def mailcheck(*args, stdin=None, timeout=300):
@@ -78,7 +79,8 @@ class Scan(unittest.TestCase):
 
         p = mailcheck("scan", "status", "--db", self.db)
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertRegex(p.stdout, r"\n\s+1\s+\S+\s+8\s+8\s+0\s+1\s+" + self.list)
+        # run, created, done, total, leased, retried (bogus.co.nz: some areas undetermined), rejected
+        self.assertRegex(p.stdout, r"\n\s+1\s+\S+\s+8\s+8\s+0\s+\d+\s+1\s+" + self.list)
 
         p = mailcheck("scan", "export", "1", "--db", self.db)
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -88,6 +90,40 @@ class Scan(unittest.TestCase):
         table = list(csv.DictReader(io.StringIO(p.stdout)))
         self.assertEqual([r["domain"] for r in table], DOMAINS)
         self.assertEqual(table[0]["mx"], "pass")
+        # A survey guesses no DKIM selectors: the area is not tested, and says so.
+        self.assertEqual({r["dkim"] for r in table}, {"not_tested"})
+        self.assertEqual(report.get("not_tested", [{}])[0].get("check"), "dkim")
+        self.assertNotIn("dkim", report["checks"])
+        self.assertTrue(report["grade"]["incomplete"])
+
+    def test_given_selectors_are_looked_up(self):
+        with open(self.list, "w") as f:
+            f.write("good.co.nz\n")
+        p = mailcheck("scan", self.list, "--db", self.db, "--quiet", "--dkim-selector",
+                      "mail,s1", *audit_args())
+        self.assertEqual(p.returncode, 0, p.stderr)
+        report = json.loads(self.results(1)[0][5])
+        self.assertNotIn("not_tested", report)
+        self.assertEqual(report["checks"]["dkim"]["selectors_tried"], ["mail", "s1"])
+        p = mailcheck("scan", self.list, "--db", self.db, "--dkim-selector", "bad selector!",
+                      *audit_args())
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("is not a selector name", p.stderr)
+
+    def test_transient_failures_are_retried_once_and_say_so(self):
+        with open(self.list, "w") as f:
+            f.write("servfail.co.nz\ngood.co.nz\n")
+        p = mailcheck("scan", self.list, "--db", self.db, "--quiet", *audit_args())
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with sqlite3.connect(self.db) as c:
+            rows = dict(c.execute("SELECT domain, attempts || ' ' || coalesce(retry_reason, '') "
+                                  "FROM results").fetchall())
+        self.assertRegex(rows["servfail.co.nz"], r"^2 mx undetermined")
+        self.assertEqual(rows["good.co.nz"], "1 ")
+        p = mailcheck("scan", "export", "1", "--format", "csv", "--db", self.db)
+        table = {r["domain"]: r for r in csv.DictReader(io.StringIO(p.stdout))}
+        self.assertEqual(table["servfail.co.nz"]["mx"], "error")  # the second answer is kept
+        self.assertIn("mx undetermined", table["servfail.co.nz"]["retry_reason"])
 
     def test_killed_scan_resumes_without_loss_or_duplicates(self):
         # One audit at a time, so the kill lands mid-run; then --resume finishes the rest.
@@ -123,6 +159,59 @@ class Scan(unittest.TestCase):
         with sqlite3.connect(self.db) as c:
             leased = c.execute("SELECT count(*) FROM jobs WHERE state = 'leased'").fetchone()[0]
         self.assertEqual(leased, 0)  # what was in flight finished
+
+    def probe_pairs(self, run):
+        pairs = set()
+        for row in self.results(run):
+            for host in json.loads(row[5])["checks"].get("starttls", {}).get("hosts", []):
+                pairs.update((host["name"], a["address"]) for a in host.get("addresses", []))
+        return pairs
+
+    def test_one_connection_per_mx_host_and_address(self):
+        # Nine lab domains whose MX is (or includes) mx1.good.co.nz: one connection per
+        # (host, address) for the whole run, each domain's DANE verdict its own.
+        shared = ["good.co.nz", "bogus-ds.co.nz", "mx-cname.co.nz", "mx-duplicate.co.nz",
+                  "mx-partial.co.nz", "nsec3-iter.co.nz", "nsec3.co.nz", "nullmx-mixed.co.nz",
+                  "xn--mller-kva.co.nz"]
+        with open(self.list, "w") as f:
+            f.write("\n".join(shared) + "\n")
+        p = mailcheck("scan", self.list, "--db", self.db, "--quiet", *audit_args())
+        self.assertEqual(p.returncode, 0, p.stderr)
+        m = re.search(r"(\d+) SMTP connections \((\d+) probes shared\)", p.stdout)
+        self.assertIsNotNone(m, p.stdout)
+        connections, reused = int(m.group(1)), int(m.group(2))
+        self.assertEqual(connections, len(self.probe_pairs(1)))
+        self.assertGreater(reused, 0)
+
+    def test_survey_verdicts_match_single_audits(self):
+        # Every lab domain scanned with the shared resolver, shared probes and DANE judged from
+        # the shared chain: each area's status and findings are those of a single `check`
+        # (tests/lab/golden/verdicts.tsv), but dkim, which a survey does not guess.
+        golden = {}
+        with open(os.path.join(os.path.dirname(__file__), "golden", "verdicts.tsv")) as f:
+            for line in f:
+                if not line.startswith("#"):
+                    d, area, status, ids = line.rstrip("\n").split("\t")
+                    golden.setdefault(d, {})[area] = (status, ids)
+        with open(self.list, "w") as f:
+            f.write("\n".join(sorted(golden)) + "\n")
+        p = mailcheck("scan", self.list, "--db", self.db, "--quiet", "--per-ip", "4",
+                      "--ip-interval", "0", *audit_args(), timeout=600)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        differences = []
+        for row in self.results(1):
+            report = json.loads(row[5])
+            for area, want in golden[row[0]].items():
+                if area == "dkim":
+                    continue
+                ids = sorted({f"{x['id']}:{x['severity']}" for x in report["findings"]
+                              if x["check"] == area})
+                check = report["checks"].get(area)
+                got = (check["status"] if check else "missing", ",".join(ids) or "-")
+                if got != want:
+                    differences.append(f"{row[0]} {area}: scan {got}, check {want}")
+        self.assertEqual(len(self.results(1)), len(golden))
+        self.assertEqual(differences, [])
 
     def test_bad_input_is_one_line_and_exit_two(self):
         cases = [

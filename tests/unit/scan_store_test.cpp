@@ -10,8 +10,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "audit/audit_data.hpp"
 #include "survey/domain_list.hpp"
 #include "survey/scan.hpp"
+#include "test_support.hpp"
 
 namespace mc::store {
 namespace {
@@ -136,6 +138,115 @@ TEST(ScanStore, SurvivesReopeningAndRefusesOtherFiles) {
   auto bad = ScanStore::open(other.path);
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().kind, ErrorKind::kConfig);
+}
+
+TEST(ScanStore, RetriesWaitUntilDueAndKeepTheirReason) {
+  TempDb t;
+  auto s = ScanStore::open(t.path);
+  auto run = s->create_run("l", "{}", {"a.nz", "b.nz"}, 0);
+  auto jobs = s->claim(*run, "w", 2, 1000, 600);
+  ASSERT_EQ(jobs->size(), 2u);
+  EXPECT_TRUE((*jobs)[0].retry_reason.empty());
+  EXPECT_FALSE(*s->retry_later(*run, (*jobs)[0], "other", 1060, "x"));  // not its lease
+  ASSERT_TRUE(*s->retry_later(*run, (*jobs)[0], "w", 1060, "mx undetermined"));
+  EXPECT_EQ(**s->next_due(*run), 1060);
+  EXPECT_TRUE(s->claim(*run, "w", 2, 1059, 600)->empty());  // not yet due
+  auto retry = s->claim(*run, "w", 2, 1060, 600);
+  ASSERT_EQ(retry->size(), 1u);
+  EXPECT_EQ((*retry)[0].domain, "a.nz");
+  EXPECT_EQ((*retry)[0].attempts, 2);
+  EXPECT_EQ((*retry)[0].retry_reason, "mx undetermined");
+  EXPECT_FALSE(*s->next_due(*run));  // nothing pending
+  auto r = row("a.nz");
+  r.retry_reason = (*retry)[0].retry_reason;
+  ASSERT_TRUE(*s->complete(*run, (*retry)[0], "w", r));
+  ASSERT_TRUE(*s->complete(*run, (*jobs)[1], "w", row("b.nz")));
+  EXPECT_EQ((*s->run(*run))->retried, 1);
+  V reasons;
+  s->results(*run, [&](const ResultRow& x) { reasons.push_back(x.retry_reason); });
+  EXPECT_EQ(reasons, (V{"mx undetermined", ""}));
+}
+
+TEST(ScanStore, UnclaimedJobsGoBackUncounted) {
+  TempDb t;
+  auto s = ScanStore::open(t.path);
+  auto run = s->create_run("l", "{}", {"a.nz", "b.nz", "c.nz"}, 0);
+  auto jobs = s->claim(*run, "w", 3, 1000, 600);
+  ASSERT_TRUE(s->unclaim(*run, "w", {(*jobs)[1], (*jobs)[2]}));
+  auto status = *s->run(*run);
+  EXPECT_EQ(status->leased, 1);
+  EXPECT_EQ(status->pending, 2);
+  auto again = s->claim(*run, "w2", 3, 1001, 600);
+  ASSERT_EQ(domains_of(*again), (V{"b.nz", "c.nz"}));
+  EXPECT_EQ((*again)[0].attempts, 1);  // the claim that was never started does not count
+}
+
+TEST(ScanStore, UpgradesAVersionOneDatabase) {
+  TempDb t;
+  {
+    // The version 1 layout, as the first release wrote it, with one run in it.
+    auto db = Database::open(t.path);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->exec(
+        "CREATE TABLE runs (id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, source TEXT NOT "
+        "NULL, options TEXT NOT NULL, total INTEGER NOT NULL, rejected INTEGER NOT NULL);"
+        "CREATE TABLE jobs (run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL, "
+        "domain TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN ('pending', 'leased', "
+        "'done')), attempts INTEGER NOT NULL DEFAULT 0, worker TEXT, lease_until INTEGER, "
+        "PRIMARY KEY (run_id, seq), UNIQUE (run_id, domain));"
+        "CREATE TABLE results (run_id INTEGER NOT NULL REFERENCES runs(id), domain TEXT NOT NULL, "
+        "seq INTEGER NOT NULL, finished_at TEXT NOT NULL, attempts INTEGER NOT NULL, grade TEXT, "
+        "score INTEGER, mx TEXT, dnssec TEXT, dane TEXT, starttls TEXT, mta_sts TEXT, tls_rpt "
+        "TEXT, spf TEXT, dkim TEXT, dmarc TEXT, bimi TEXT, report TEXT NOT NULL, PRIMARY KEY "
+        "(run_id, domain));"
+        "INSERT INTO runs VALUES (1, '2026-12-01T00:00:00Z', 'old.txt', '{}', 1, 0);"
+        "INSERT INTO jobs (run_id, seq, domain, state) VALUES (1, 1, 'a.nz', 'pending');"
+        "PRAGMA user_version = 1;"));
+  }
+  auto s = ScanStore::open(t.path);
+  ASSERT_TRUE(s) << s.error().message;
+  auto jobs = s->claim(1, "w", 1, 1000, 600);
+  ASSERT_EQ(domains_of(*jobs), V{"a.nz"});
+  EXPECT_TRUE(*s->retry_later(1, (*jobs)[0], "w", 1000, "why"));
+  auto db = Database::open(t.path);
+  auto v = db->prepare("PRAGMA user_version");
+  ASSERT_TRUE(v && v->step());
+  EXPECT_EQ(v->integer(0), kSchemaVersion);
+}
+
+TEST(ScanWorker, TransientFailuresAreRetriedAndSaySo) {
+  EXPECT_EQ(survey::transient_failure(test::report_with({{Area::kMx, Status::kPass},
+                                                         {Area::kDane, Status::kFail},
+                                                         {Area::kDmarc, Status::kNone}})),
+            "");  // a failure that is the domain's own is the result
+  EXPECT_EQ(survey::transient_failure(
+                test::report_with({{Area::kMx, Status::kPass}, {Area::kSpf, Status::kError}})),
+            "spf undetermined");
+  Report dns = test::report_with({{Area::kMx, Status::kError}});
+  dns.dns_failure = DnsFailure{"no answer", "check the network"};
+  EXPECT_EQ(survey::transient_failure(dns), "DNS failed entirely; mx undetermined");
+
+  audit::AuditData data;
+  checks::TransportData transport;
+  checks::HostTransport host;
+  host.host = "mx.example.nz";
+  net::ProbeResult busy;
+  busy.target.address = "192.0.2.25";
+  busy.greeting = net::SmtpReply{421, {"too busy"}};
+  net::ProbeResult slow;
+  slow.target.address = "192.0.2.26";
+  slow.failure = net::ProbeFailure{net::ProbeStep::kTlsHandshake, "timeout", "no answer"};
+  net::ProbeResult refused;
+  refused.target.address = "192.0.2.27";
+  refused.failure = net::ProbeFailure{net::ProbeStep::kConnect, "refused", "refused"};
+  host.probes = {busy, slow, refused};
+  transport.hosts.push_back(host);
+  data.transport = transport;
+  Report smtp = test::report_with({{Area::kStarttls, Status::kWarn}});
+  smtp.data = std::make_shared<const audit::AuditData>(std::move(data));
+  EXPECT_EQ(survey::transient_failure(smtp),
+            "mx.example.nz [192.0.2.25] greeted 421; mx.example.nz [192.0.2.26] timed out "
+            "(tls_handshake)");
 }
 
 TEST(ScanWorker, OnlyThisHostsGoneProcessesAreDead) {
