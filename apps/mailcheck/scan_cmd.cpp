@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -128,6 +129,74 @@ mc::Result<std::string> read_list(const std::string& path) {
   return ss.str();
 }
 
+// The settings a run is made with, kept in its row so that --resume audits the rest the same way.
+// Each entry: the option's name, and how to read it from and write it to the command.
+struct Setting {
+  const char* option;
+  std::function<nlohmann::json(const ScanCli&)> get;
+  std::function<void(ScanCli&, const nlohmann::json&)> set;
+};
+
+template <class T>
+Setting setting(const char* option, T ScanCli::*field) {
+  return {option, [field](const ScanCli& s) { return nlohmann::json(s.*field); },
+          [field](ScanCli& s, const nlohmann::json& v) { s.*field = v.get<T>(); }};
+}
+template <class T>
+Setting common(const char* option, T Common::*field) {
+  return {option, [field](const ScanCli& s) { return nlohmann::json(s.common.*field); },
+          [field](ScanCli& s, const nlohmann::json& v) { s.common.*field = v.get<T>(); }};
+}
+
+const std::vector<Setting>& settings() {
+  static const std::vector<Setting> all = {
+      common("--ehlo-name", &Common::ehlo_name),
+      common("--resolver", &Common::resolvers),
+      common("--trust-anchor", &Common::trust_anchor),
+      common("--ca-file", &Common::ca_file),
+      common("--timeout", &Common::timeout_s),
+      common("--smtp-timeout", &Common::smtp_timeout_s),
+      setting("--allow-private", &ScanCli::allow_private),
+      setting("--dkim-selector", &ScanCli::selectors),
+      setting("--retry-after", &ScanCli::retry_after_s),
+      setting("--per-ip", &ScanCli::per_ip),
+      setting("--ip-interval", &ScanCli::ip_interval_s),
+  };
+  return all;
+}
+
+std::string key_of(const Setting& st) { return std::string(st.option).substr(2); }  // no "--"
+
+nlohmann::json run_settings(const ScanCli& s) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& st : settings()) j[key_of(st)] = st.get(s);
+  return j;
+}
+
+// resume_settings - a resumed run is audited as it was started: every setting not given again
+// on this command line comes from the run. A run whose settings cannot be read is an error.
+mc::Result<void> resume_settings(ScanCli& s, const std::string& stored) {
+  const auto j = nlohmann::json::parse(stored, nullptr, false);
+  if (!j.is_object()) {
+    return mc::make_error(mc::ErrorKind::kConfig,
+                          "the run's settings in the database cannot be read; give the options "
+                          "again or start a new run");
+  }
+  for (const auto& st : settings()) {
+    const std::string key = key_of(st);
+    if (s.cmd->count(st.option) > 0 || !j.contains(key)) continue;
+    try {
+      st.set(s, j[key]);
+    } catch (const nlohmann::json::exception&) {
+      return mc::make_error(mc::ErrorKind::kConfig,
+                            fmt::format("the run's setting {} in the database cannot be read; "
+                                        "give {} again",
+                                        key, st.option));
+    }
+  }
+  return {};
+}
+
 // new_run - the run of a domain list, with its rejected lines said on stderr.
 mc::Result<std::int64_t> new_run(mc::store::ScanStore& store, const ScanCli& s) {
   auto text = read_list(s.list);
@@ -141,12 +210,8 @@ mc::Result<std::int64_t> new_run(mc::store::ScanStore& store, const ScanCli& s) 
     return mc::make_error(mc::ErrorKind::kInvalidInput,
                           fmt::format("{} holds no domain names to scan", s.list));
   }
-  const nlohmann::json options{
-      {"ehlo_name", s.common.ehlo_name},  {"resolvers", s.common.resolvers},
-      {"timeout_s", s.common.timeout_s},  {"smtp_timeout_s", s.common.smtp_timeout_s},
-      {"allow_private", s.allow_private}, {"duplicates", list.duplicates},
-      {"dkim_selectors", s.selectors},    {"per_ip", s.per_ip},
-      {"ip_interval_s", s.ip_interval_s}};
+  nlohmann::json options = run_settings(s);
+  options["duplicates"] = list.duplicates;
   return store.create_run(s.list == "-" ? "(standard input)" : s.list, options.dump(), list.domains,
                           static_cast<std::int64_t>(list.rejected.size()));
 }
@@ -209,6 +274,19 @@ int run_scan(ScanCli& s) {
         "give a domain list to scan (FILE or -), or --resume RUN; "
         "'mailcheck scan status' lists the runs");
   }
+  auto store = open_store(s);
+  if (!store) return usage_error(store.error().message);
+  if (s.resume != 0) {
+    auto found = store->run(s.resume);
+    if (!found) return usage_error(found.error().message);
+    if (!*found) {
+      return usage_error(
+          fmt::format("there is no run {}; 'mailcheck scan status' lists them", s.resume));
+    }
+    if (auto ok = resume_settings(s, (*found)->options); !ok) {
+      return usage_error(ok.error().message);
+    }
+  }
   if (s.common.ehlo_name == "mailcheck.invalid") {
     return usage_error(
         "scan connects to many mail servers: give --ehlo-name HOST, a real host name whose web "
@@ -226,20 +304,12 @@ int run_scan(ScanCli& s) {
   // finishes, and the run stays resumable.
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  auto store = open_store(s);
-  if (!store) return usage_error(store.error().message);
   std::int64_t run = s.resume;
   if (run == 0) {
     auto created = new_run(*store, s);
     if (!created) return usage_error(created.error().message);
     run = *created;
   } else {
-    auto found = store->run(run);
-    if (!found) return usage_error(found.error().message);
-    if (!*found) {
-      return usage_error(
-          fmt::format("there is no run {}; 'mailcheck scan status' lists them", run));
-    }
     // A crashed or killed scanner on this host left leases: give them back at once.
     auto released = store->release(run, mc::survey::worker_is_dead);
     if (!released) return usage_error(released.error().message);

@@ -286,13 +286,13 @@ Result<std::vector<RunStatus>> ScanStore::runs() {
       "(SELECT count(*) FROM jobs j WHERE j.run_id = r.id AND j.state = 'pending'), "
       "(SELECT count(*) FROM jobs j WHERE j.run_id = r.id AND j.state = 'leased'), "
       "(SELECT count(*) FROM jobs j WHERE j.run_id = r.id AND j.state = 'done'), "
-      "(SELECT count(*) FROM results x WHERE x.run_id = r.id AND x.retry_reason IS NOT NULL) "
-      "FROM runs r ORDER BY r.id");
+      "(SELECT count(*) FROM results x WHERE x.run_id = r.id AND x.retry_reason IS NOT NULL), "
+      "r.options FROM runs r ORDER BY r.id");
   if (!s) return tl::unexpected(s.error());
   std::vector<RunStatus> out;
   while (s->step()) {
     out.push_back({s->integer(0), s->text(1), s->text(2), s->integer(3), s->integer(4),
-                   s->integer(5), s->integer(6), s->integer(7), s->integer(8)});
+                   s->integer(5), s->integer(6), s->integer(7), s->integer(8), s->text(9)});
   }
   if (!s->ok()) return tl::unexpected(failed(db_, "listing runs"));
   return out;

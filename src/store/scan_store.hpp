@@ -58,6 +58,7 @@ struct RunStatus {
   std::int64_t rejected = 0;  // lines of the list that were not domain names
   std::int64_t pending = 0, leased = 0, done = 0;
   std::int64_t retried = 0;  // done after a retry
+  std::string options;       // how the run was started (JSON), for --resume
 };
 
 class ScanStore {

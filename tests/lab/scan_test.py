@@ -137,10 +137,16 @@ class Scan(unittest.TestCase):
         self.assertGreaterEqual(before, 2)
         self.assertLess(before, len(DOMAINS), "the scan finished before it could be killed")
 
-        p = mailcheck("scan", "--resume", "1", "--db", self.db, "--quiet", *audit_args())
+        # The run's own settings (resolver, trust anchor, EHLO name, ...) are used again.
+        p = mailcheck("scan", "--resume", "1", "--db", self.db, "--quiet")
         self.assertEqual(p.returncode, 0, p.stderr)
         rows = self.results(1)
         self.assertEqual(sorted(r[0] for r in rows), sorted(DOMAINS))  # none lost, none twice
+        lab_resolver = labenv.lab_env(ARGS.lab_dir)["LAB_RESOLVER"]
+        for r in rows:
+            report = json.loads(r[5])
+            self.assertEqual(report["resolver"]["forwarders"], [lab_resolver], r[0])
+            self.assertNotEqual(report["checks"]["mx"]["status"], "error", r[0])
         with sqlite3.connect(self.db) as c:
             states = c.execute("SELECT state, count(*) FROM jobs GROUP BY state").fetchall()
         self.assertEqual(states, [("done", len(DOMAINS))])
